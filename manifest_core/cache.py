@@ -1,0 +1,293 @@
+"""An on-disk cache, so a warm ``check`` costs little more than listing and stat-ing the files.
+
+Two files live in the cache folder (``.migration_manifest_cache/`` at the root by default, with
+its own ``.gitignore``):
+
+* ``files.marshal``: each migration file's parsed record and each ``apps.py`` label, keyed by
+  path and validated by (mtime, size, inode);
+* ``summary.marshal``: the last project summary, keyed by a fingerprint of every input file's
+  stat plus the settings that affect labels and the graph.
+
+Like git's index, entries for files modified within two seconds of being cached are never stored,
+so an edit made within the file system's timestamp resolution is never missed. A cache that cannot
+be read or written is ignored: it never changes an answer, only how fast it comes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import sys
+import tempfile
+import time
+from typing import Any
+
+from . import __version__
+from .discovery import FileStat
+from .model import (
+    AppSummary,
+    Head,
+    Location,
+    MigrationFile,
+    Problem,
+    ProjectSummary,
+    ReadMethod,
+    Ref,
+    RefKind,
+    Severity,
+    Span,
+)
+
+_FORMAT = f"{__version__}/{sys.version_info[0]}.{sys.version_info[1]}/1"
+_RACY_NS = 2_000_000_000
+_GITIGNORE = "# Created by django-migration-manifest.\n*\n"
+
+
+class Cache:
+    """See the module docstring. ``Cache(None)`` is a cache that remembers nothing."""
+
+    def __init__(self, directory: str | None) -> None:
+        self.directory = directory
+        self._files: dict[str, tuple[int, int, int, Any]] | None = None
+        self._labels: dict[str, tuple[int, int, int, str | None]] = {}
+        self._dirty = False
+        self._racy = False
+        self._now_ns = time.time_ns()
+
+    # -- summary ----------------------------------------------------------------------------
+    def load_summary(self, fingerprint: bytes) -> ProjectSummary | None:
+        data = self._load("summary.marshal")
+        if not isinstance(data, tuple) or len(data) != 3 or data[0] != _FORMAT:
+            return None
+        if data[1] != fingerprint:
+            return None
+        try:
+            return _summary_from(data[2])
+        except (TypeError, ValueError, IndexError):
+            return None
+
+    # -- per-file records -------------------------------------------------------------------
+    def _entries(self) -> dict[str, tuple[int, int, int, Any]]:
+        if self._files is None:
+            data = self._load("files.marshal")
+            if isinstance(data, tuple) and len(data) == 3 and data[0] == _FORMAT:
+                self._files, self._labels = data[1], data[2]
+            else:
+                self._files, self._labels = {}, {}
+        return self._files
+
+    def get_file(self, item: FileStat) -> MigrationFile | None:
+        if self.directory is None or not item.ok:
+            return None
+        entry = self._entries().get(item.path)
+        if entry is None or entry[:3] != item.key():
+            return None
+        try:
+            return _file_from(entry[3])
+        except (TypeError, ValueError, IndexError):
+            return None
+
+    def put_file(self, item: FileStat, record: MigrationFile) -> None:
+        if self.directory is None or not item.ok:
+            return
+        if item.mtime_ns >= self._now_ns - _RACY_NS:
+            self._racy = True
+            return
+        self._entries()[item.path] = (*item.key(), _file_to(record))
+        self._dirty = True
+
+    def get_label(self, item: FileStat) -> tuple[bool, str | None]:
+        """``(found, label)`` for an ``apps.py``."""
+        if self.directory is None or not item.ok:
+            return False, None
+        self._entries()
+        entry = self._labels.get(item.path)
+        if entry is None or entry[:3] != item.key():
+            return False, None
+        return True, entry[3]
+
+    def put_label(self, item: FileStat, label: str | None) -> None:
+        if self.directory is None or not item.ok:
+            return
+        if item.mtime_ns >= self._now_ns - _RACY_NS:
+            self._racy = True
+            return
+        self._entries()
+        self._labels[item.path] = (*item.key(), label)
+        self._dirty = True
+
+    def forget_missing(self, present: set[str]) -> None:
+        """Drop records of files that no longer exist, so the cache does not grow forever."""
+        entries = self._entries()
+        for path in [p for p in entries if p not in present]:
+            del entries[path]
+            self._dirty = True
+        for path in [p for p in self._labels if p not in present]:
+            del self._labels[path]
+            self._dirty = True
+
+    def save(self, summary: ProjectSummary | None, fingerprint: bytes) -> None:
+        if self.directory is None:
+            return
+        if self._dirty and self._files is not None:
+            self._store("files.marshal", (_FORMAT, self._files, self._labels))
+        if summary is not None and not self._racy:
+            self._store("summary.marshal", (_FORMAT, fingerprint, _summary_to(summary)))
+
+    # -- I/O ----------------------------------------------------------------------------------
+    def _load(self, name: str) -> Any:
+        if self.directory is None:
+            return None
+        try:
+            with open(os.path.join(self.directory, name), "rb") as handle:
+                return marshal.load(handle)
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+
+    def _store(self, name: str, data: Any) -> None:
+        assert self.directory is not None
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            ignore = os.path.join(self.directory, ".gitignore")
+            if not os.path.exists(ignore):
+                with open(ignore, "w", encoding="utf-8") as handle:
+                    handle.write(_GITIGNORE)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    marshal.dump(data, handle)
+                os.replace(tmp, os.path.join(self.directory, name))
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written only costs speed
+
+
+# --- serialisation to marshal-friendly tuples ----------------------------------------------------
+
+
+def _span_to(span: Span | None) -> tuple[int, int, int, int] | None:
+    return None if span is None else (span.line, span.column, span.end_line, span.end_column)
+
+
+def _span_from(data: Any) -> Span | None:
+    return None if data is None else Span(*data)
+
+
+def _ref_to(ref: Ref) -> tuple[Any, ...]:
+    return (
+        ref.app,
+        ref.name,
+        _span_to(ref.span),
+        _span_to(ref.app_span),
+        _span_to(ref.name_span),
+        ref.kind.value,
+        ref.setting,
+    )
+
+
+def _ref_from(data: Any) -> Ref:
+    app, name, span, app_span, name_span, kind, setting = data
+    return Ref(
+        app,
+        name,
+        _span_from(span),
+        _span_from(app_span),
+        _span_from(name_span),
+        RefKind(kind),
+        setting,
+    )
+
+
+def _problem_to(problem: Problem) -> tuple[Any, ...]:
+    return (
+        problem.code,
+        problem.name,
+        int(problem.severity),
+        problem.message,
+        problem.path,
+        _span_to(problem.span),
+        problem.hint,
+        tuple((loc.path, _span_to(loc.span)) for loc in problem.related),
+    )
+
+
+def _problem_from(data: Any) -> Problem:
+    code, name, severity, message, path, span, hint, related = data
+    return Problem(
+        code,
+        name,
+        Severity(severity),
+        message,
+        path,
+        _span_from(span),
+        hint,
+        tuple(Location(p, _span_from(s)) for p, s in related),
+    )
+
+
+def _file_to(record: MigrationFile) -> tuple[Any, ...]:
+    return (
+        record.path,
+        record.name,
+        tuple(_ref_to(r) for r in record.dependencies),
+        tuple(_ref_to(r) for r in record.replaces),
+        tuple(_ref_to(r) for r in record.run_before),
+        record.initial,
+        _span_to(record.class_span),
+        record.has_migration_class,
+        record.method.value,
+        tuple(_problem_to(p) for p in record.problems),
+    )
+
+
+def _file_from(data: Any) -> MigrationFile:
+    path, name, deps, replaces, run_before, initial, class_span, has_class, method, problems = data
+    return MigrationFile(
+        path=path,
+        name=name,
+        dependencies=tuple(_ref_from(r) for r in deps),
+        replaces=tuple(_ref_from(r) for r in replaces),
+        run_before=tuple(_ref_from(r) for r in run_before),
+        initial=initial,
+        class_span=_span_from(class_span),
+        has_migration_class=has_class,
+        method=ReadMethod(method),
+        problems=tuple(_problem_from(p) for p in problems),
+    )
+
+
+def _summary_to(summary: ProjectSummary) -> tuple[Any, ...]:
+    return (
+        tuple(
+            (
+                app.label,
+                app.path,
+                tuple((h.name, h.path, _span_to(h.span)) for h in app.heads),
+                app.migration_count,
+            )
+            for app in summary.apps
+        ),
+        tuple(_problem_to(p) for p in summary.problems),
+        summary.skipped,
+    )
+
+
+def _summary_from(data: Any) -> ProjectSummary:
+    apps, problems, skipped = data
+    return ProjectSummary(
+        apps=tuple(
+            AppSummary(
+                label,
+                path,
+                tuple(Head(n, p, _span_from(s)) for n, p, s in heads),
+                count,
+            )
+            for label, path, heads, count in apps
+        ),
+        problems=tuple(_problem_from(p) for p in problems),
+        skipped=tuple(skipped),
+    )

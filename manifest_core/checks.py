@@ -1,0 +1,91 @@
+"""``check``: compare ``migrations.toml`` with the migrations on disk. Pure: no I/O."""
+
+from __future__ import annotations
+
+from . import codes
+from .manifest import Manifest
+from .model import AppSummary, Location, Problem, ProjectSummary, Span
+
+
+def multiple_leaves(app: AppSummary) -> Problem:
+    """The problem for an app whose graph has more than one leaf, on its first leaf."""
+    first, *others = app.heads
+    names = ", ".join(h.name for h in app.heads)
+    return codes.MULTIPLE_LEAVES.problem(
+        first.path,
+        first.span,
+        f"app {app.label!r} has {len(app.heads)} leaf migrations ({names}); "
+        "Django refuses to migrate until they are merged or renumbered",
+        related=tuple(Location(h.path, h.span) for h in others),
+    )
+
+
+def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]:
+    """Every problem with the repository's migrations and its manifest, sorted by location."""
+    problems = list(summary.problems)
+    apps = {app.label: app for app in summary.apps if app.heads}
+    problems.extend(multiple_leaves(app) for app in apps.values() if len(app.heads) > 1)
+    problems.extend(manifest.problems)
+    if not manifest.exists:
+        if not any(p.path == manifest.path for p in manifest.problems):
+            problems.append(
+                codes.MANIFEST_MISSING.problem(
+                    manifest.path, None, f"{manifest.path} does not exist"
+                )
+            )
+        return sorted(problems, key=Problem.sort_key)
+    conflicted = manifest.conflicted_labels()
+    recorded = manifest.entries
+    for label in sorted(set(apps) - set(recorded) - conflicted):
+        if manifest.theirs is not None and label in manifest.theirs:
+            continue
+        app = apps[label]
+        problems.append(
+            codes.APP_NOT_IN_MANIFEST.problem(
+                manifest.path,
+                Span.point(manifest.insertion_line(label)),
+                f"app {label!r} ({app.path}) has migrations but no [apps.{label}] entry",
+            )
+        )
+    for label in sorted(set(recorded) - set(apps) - conflicted):
+        entry = recorded[label]
+        problems.append(
+            codes.UNKNOWN_APP.problem(
+                manifest.path,
+                Span.point(entry.line),
+                f"[apps.{label}] names an app with no migrations on disk"
+                + (f" (nothing at {entry.path})" if entry.path else ""),
+            )
+        )
+    for label in sorted(set(recorded) & set(apps) - conflicted):
+        entry, app = recorded[label], apps[label]
+        if len(app.heads) > 1:
+            continue
+        head = app.heads[0]
+        if entry.head is not None and entry.head != head.name:
+            problems.append(
+                codes.STALE_HEAD.problem(
+                    manifest.path,
+                    Span.point(entry.head_line or entry.line),
+                    f"apps.{label}.head is {entry.head!r} but the app's latest migration "
+                    f"is {head.name!r} ({head.path})",
+                    related=(Location(head.path, head.span),),
+                )
+            )
+        if entry.path is not None and entry.path != app.path:
+            problems.append(
+                codes.WRONG_PATH.problem(
+                    manifest.path,
+                    Span.point(entry.path_line or entry.line),
+                    f"apps.{label}.path is {entry.path!r} but the app's migrations are in "
+                    f"{app.path!r}",
+                )
+            )
+    return sorted(problems, key=Problem.sort_key)
+
+
+def manifest_apps(summary: ProjectSummary) -> dict[str, tuple[str, str]]:
+    """``{label: (head, path)}`` for every app with exactly one head: what ``update`` writes."""
+    return {
+        app.label: (app.heads[0].name, app.path) for app in summary.apps if len(app.heads) == 1
+    }

@@ -1,0 +1,240 @@
+"""Find migration packages under a root, with the file stats the cache is keyed on.
+
+This module only lists and stats; it reads no file contents. Rules:
+
+* a candidate is a folder named ``migrations``, or a folder named in ``migrations.toml`` or in the
+  ``labels`` setting (how unusual ``MIGRATION_MODULES`` layouts are found);
+* it must contain ``__init__.py``: Django treats a folder without one as "no migrations";
+* its modules are the ``*.py`` files whose names do not start with ``_`` or ``~`` and contain no
+  other dot, exactly the names ``pkgutil.iter_modules`` gives Django. Sub-packages are ignored;
+* virtual environments, ``site-packages``, ``node_modules``, VCS and build folders and configured
+  excludes are skipped. Symbolic links to folders are not followed, so link loops cannot hang it.
+
+Whether a candidate really is an app's migration package (and not, say, a migration framework's
+own ``migrations`` package) is decided later, from the modules' contents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import codes
+from .model import Problem
+
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        ".eggs",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".hypothesis",
+        ".migration_manifest_cache",
+        "__pycache__",
+        "node_modules",
+        "site-packages",
+        "dist-packages",
+        "build",
+        "dist",
+        "htmlcov",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """A file and the stat fields the cache is keyed on. ``ok`` is False when stat failed."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    ino: int
+    ok: bool = True
+
+    def key(self) -> tuple[int, int, int]:
+        return (self.mtime_ns, self.size, self.ino)
+
+
+@dataclass(frozen=True)
+class Package:
+    """A candidate migrations package (``path`` relative to the root, ``/``-separated)."""
+
+    path: str
+    modules: tuple[FileStat, ...]
+    apps_py: FileStat | None
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class Scan:
+    packages: tuple[Package, ...]
+    notes: tuple[Problem, ...]
+
+    def fingerprint(self, *extra: str) -> bytes:
+        """Changes whenever a file is added, removed or modified, or ``extra`` changes."""
+        digest = hashlib.blake2b(digest_size=20)
+        for text in extra:
+            digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+        for package in self.packages:
+            digest.update(f"P{package.path}\0{package.explicit:d}\n".encode("utf-8", "surrogatepass"))
+            if package.apps_py is not None:
+                digest.update(_stat_line("A", package.apps_py))
+            for module in package.modules:
+                digest.update(_stat_line("M", module))
+        return digest.digest()
+
+    def files(self) -> Iterable[FileStat]:
+        for package in self.packages:
+            yield from package.modules
+            if package.apps_py is not None:
+                yield package.apps_py
+
+
+def _stat_line(kind: str, item: FileStat) -> bytes:
+    return f"{kind}{item.path}\0{item.mtime_ns}\0{item.size}\0{item.ino}\n".encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def _file_stat(path: str, full: str) -> FileStat:
+    try:
+        st = os.stat(full)
+    except OSError:
+        return FileStat(path, 0, 0, 0, ok=False)
+    return FileStat(path, st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _is_module_name(name: str) -> bool:
+    return name.endswith(".py") and name[0] not in "_~" and "." not in name[:-3]
+
+
+def scan(
+    root: str,
+    *,
+    exclude: re.Pattern[str] | None = None,
+    explicit: Iterable[str] = (),
+) -> Scan:
+    """Walk ``root`` for migration packages (see the module docstring)."""
+    root = os.path.abspath(root)
+    explicit_set = {p.strip("/") for p in explicit if p}
+    packages: dict[str, Package] = {}
+    notes: list[Problem] = []
+    apps_py: dict[str, FileStat] = {}
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        full = os.path.join(root, rel) if rel else root
+        try:
+            with os.scandir(full) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        names = {e.name for e in entries}
+        if rel and "pyvenv.cfg" in names:
+            continue  # a virtual environment, whatever its name
+        if "apps.py" in names:
+            apps_py[rel] = _file_stat(_join(rel, "apps.py"), os.path.join(full, "apps.py"))
+        base = rel.rsplit("/", 1)[-1]
+        if base == "migrations" or rel in explicit_set:
+            if "__init__.py" in names:
+                packages[rel] = _package(rel, full, entries, apps_py, rel in explicit_set)
+            elif any(_is_module_name(n) for n in names):
+                notes.append(
+                    codes.NOT_A_PACKAGE.problem(
+                        rel,
+                        None,
+                        "this migrations folder has no __init__.py, so Django treats its app "
+                        "as having no migrations",
+                    )
+                )
+        if "migrations.py" in names and ("models.py" in names or "apps.py" in names):
+            notes.append(
+                codes.NOT_A_PACKAGE.problem(
+                    _join(rel, "migrations.py"),
+                    None,
+                    "a migrations module, not a package: Django treats this app as having "
+                    "no migrations",
+                )
+            )
+        for entry in entries:
+            if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info"):
+                continue
+            try:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            child = _join(rel, entry.name)
+            if exclude is not None and exclude.match(child) and child not in explicit_set:
+                continue
+            stack.append(child)
+    for rel in sorted(explicit_set - set(packages)):
+        full = os.path.join(root, rel)
+        if not _inside(root, full):
+            continue
+        try:
+            with os.scandir(full) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        if any(e.name == "__init__.py" for e in entries):
+            parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+            if parent not in apps_py and os.path.isfile(os.path.join(root, parent, "apps.py")):
+                apps_py[parent] = _file_stat(_join(parent, "apps.py"), os.path.join(root, parent, "apps.py"))
+            packages[rel] = _package(rel, full, entries, apps_py, True)
+    return Scan(
+        packages=tuple(packages[p] for p in sorted(packages)),
+        notes=tuple(sorted(notes, key=lambda p: p.path)),
+    )
+
+
+def _package(
+    rel: str, full: str, entries: list[os.DirEntry[str]], apps_py: dict[str, FileStat], explicit: bool
+) -> Package:
+    modules = []
+    for entry in entries:
+        if not _is_module_name(entry.name):
+            continue
+        try:
+            if entry.is_dir():
+                continue
+        except OSError:
+            pass
+        path = _join(rel, entry.name)
+        try:
+            st = entry.stat()
+        except OSError:
+            modules.append(FileStat(path, 0, 0, 0, ok=False))
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            modules.append(FileStat(path, 0, 0, 0, ok=False))
+            continue
+        modules.append(FileStat(path, st.st_mtime_ns, st.st_size, st.st_ino))
+    parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    return Package(
+        path=rel,
+        modules=tuple(sorted(modules, key=lambda m: m.path)),
+        apps_py=apps_py.get(parent),
+        explicit=explicit,
+    )
+
+
+def _join(rel: str, name: str) -> str:
+    return f"{rel}/{name}" if rel else name
+
+
+def _inside(root: str, full: str) -> bool:
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(full)
+    return real == real_root or real.startswith(real_root + os.sep)

@@ -1,0 +1,303 @@
+"""Load a repository's migrations: discovery, reading, labels and the graph, with the cache.
+
+:func:`load_project` gives the full model (every file, every edge). :func:`load_summary` gives only
+what ``check``, ``update`` and ``show`` need, straight from the cache when nothing changed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from . import codes
+from .cache import Cache
+from .config import Config, compile_patterns, load_config
+from .discovery import FileStat, Package, Scan, scan
+from .graph import Graph, build_graph
+from .labels import choose_label, label_from_apps_py
+from .manifest import Manifest, parse_manifest
+from .model import (
+    AppSummary,
+    Head,
+    Location,
+    Migration,
+    MigrationFile,
+    Problem,
+    ProjectSummary,
+    ReadMethod,
+)
+from .reader import migration_name, parse_migration, read_migration
+from .text import DecodeError, decode_source
+
+
+@dataclass(frozen=True)
+class App:
+    """A first-party app: a migrations folder and its label."""
+
+    label: str
+    path: str
+    label_source: str
+    migrations: tuple[Migration, ...]
+
+
+@dataclass(frozen=True)
+class Project:
+    root: str
+    config: Config
+    manifest: Manifest
+    apps: Mapping[str, App]
+    graph: Graph
+    #: Problems from discovery, reading and the graph (not from comparing with the manifest).
+    problems: tuple[Problem, ...]
+    #: Folders named ``migrations`` judged not to be an app's migration package.
+    skipped: tuple[str, ...] = ()
+    files: Mapping[str, MigrationFile] = field(default_factory=dict)
+
+    def summary(self) -> ProjectSummary:
+        apps = []
+        for label in sorted(self.apps):
+            app = self.apps[label]
+            heads = tuple(
+                Head(key[1], self.graph.migrations[key].path, self.graph.migrations[key].file.class_span)
+                for key in self.graph.leaves.get(label, ())
+            )
+            apps.append(AppSummary(label, app.path, heads, len(app.migrations)))
+        return ProjectSummary(apps=tuple(apps), problems=self.problems, skipped=self.skipped)
+
+    def migration_at(self, path: str) -> Migration | None:
+        for app in self.apps.values():
+            for migration in app.migrations:
+                if migration.path == path:
+                    return migration
+        return None
+
+
+def find_root(start: str) -> str:
+    """The git work tree containing ``start``, else ``start`` itself."""
+    current = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return os.path.abspath(start)
+        current = parent
+
+
+def read_manifest(root: str, config: Config) -> Manifest:
+    """Read ``migrations.toml`` (never raises: problems are recorded on the result)."""
+    full = os.path.join(root, config.manifest)
+    try:
+        with open(full, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return Manifest(path=config.manifest, exists=False)
+    except OSError as exc:
+        problem = codes.MANIFEST_INVALID.problem(
+            config.manifest, None, f"cannot be read: {exc.strerror or exc}"
+        )
+        return Manifest(path=config.manifest, exists=False, problems=(problem,))
+    try:
+        text = decode_source(data)
+    except DecodeError as exc:
+        problem = codes.MANIFEST_INVALID.problem(
+            config.manifest, None, f"cannot be read as text: it {exc}"
+        )
+        return Manifest(path=config.manifest, exists=True, problems=(problem,))
+    return parse_manifest(text, config.manifest)
+
+
+class _Loader:
+    def __init__(
+        self,
+        root: str,
+        config: Config,
+        manifest: Manifest,
+        use_cache: bool,
+        overlays: Mapping[str, str] | None,
+    ) -> None:
+        self.root = os.path.abspath(root)
+        self.config = config
+        self.manifest = manifest
+        self.overlays = dict(overlays or {})
+        cache_dir = os.path.join(self.root, config.cache_dir) if use_cache else None
+        self.cache = Cache(cache_dir)
+        self.manifest_labels = manifest.path_labels()
+        explicit = {*self.manifest_labels, *config.labels}
+        self.scan: Scan = scan(
+            self.root, exclude=compile_patterns(config.exclude), explicit=sorted(explicit)
+        )
+
+    def fingerprint(self) -> bytes:
+        return self.scan.fingerprint(
+            self.config.fingerprint(), repr(sorted(self.manifest_labels.items()))
+        )
+
+    def read_file(self, item: FileStat) -> MigrationFile:
+        if item.path in self.overlays:
+            return parse_migration(item.path, self.overlays[item.path])
+        if not item.ok:
+            return _unreadable(item.path, "cannot be opened (a broken or looping symbolic link?)")
+        cached = self.cache.get_file(item)
+        if cached is not None:
+            return cached
+        try:
+            with open(os.path.join(self.root, item.path), "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            return _unreadable(item.path, f"cannot be opened: {exc.strerror or exc}")
+        record = read_migration(item.path, data)
+        self.cache.put_file(item, record)
+        return record
+
+    def apps_py_label(self, item: FileStat | None) -> str | None:
+        if item is None:
+            return None
+        found, label = self.cache.get_label(item)
+        if found:
+            return label
+        try:
+            with open(os.path.join(self.root, item.path), "rb") as handle:
+                label = label_from_apps_py(handle.read())
+        except OSError:
+            return None
+        self.cache.put_label(item, label)
+        return label
+
+    def load(self) -> Project:
+        problems: list[Problem] = list(self.scan.notes)
+        files: dict[str, MigrationFile] = {}
+        apps: dict[str, App] = {}
+        claimed: dict[str, tuple[str, str]] = {}
+        skipped: list[str] = []
+        for package in self.scan.packages:
+            records = [self.read_file(m) for m in self._modules(package)]
+            if not _is_migration_package(package, records):
+                skipped.append(package.path)
+                continue
+            label, source = choose_label(
+                package.path,
+                overrides=self.config.labels,
+                manifest=self.manifest_labels,
+                apps_py_label=self.apps_py_label(package.apps_py),
+            )
+            if label in claimed:
+                other_path, other_source = claimed[label]
+                problems.append(
+                    codes.DUPLICATE_LABEL.problem(
+                        package.path,
+                        None,
+                        f"app label {label!r} (from the {source}) is already taken by "
+                        f"{other_path} (from the {other_source}); this folder is left out",
+                        related=(Location(other_path),),
+                    )
+                )
+                continue
+            claimed[label] = (package.path, source)
+            migrations = []
+            for record in records:
+                files[record.path] = record
+                problems.extend(record.problems)
+                if record.method is ReadMethod.NONE:
+                    continue
+                if not record.has_migration_class:
+                    problems.append(_no_migration_class(record))
+                    continue
+                migrations.append(Migration(label, record))
+            apps[label] = App(label, package.path, source, tuple(migrations))
+        graph = build_graph(
+            [m for app in apps.values() for m in app.migrations], self.config.swappable
+        )
+        problems.extend(graph.problems)
+        problems.sort(key=Problem.sort_key)
+        self.cache.forget_missing({f.path for f in self.scan.files()})
+        return Project(
+            root=self.root,
+            config=self.config,
+            manifest=self.manifest,
+            apps=apps,
+            graph=graph,
+            problems=tuple(problems),
+            skipped=tuple(skipped),
+            files=files,
+        )
+
+    def _modules(self, package: Package) -> list[FileStat]:
+        modules = list(package.modules)
+        known = {m.path for m in modules}
+        for path in self.overlays:
+            folder, _, name = path.rpartition("/")
+            if folder == package.path and path not in known and migration_name(name) == name[:-3]:
+                if name.endswith(".py") and name[0] not in "_~":
+                    modules.append(FileStat(path, 0, 0, 0))
+        return sorted(modules, key=lambda m: m.path)
+
+
+def _is_migration_package(package: Package, records: list[MigrationFile]) -> bool:
+    """Whether a folder is an app's migrations package rather than one that shares the name.
+
+    A migration framework's own ``migrations`` package, a helper library or a folder of tests
+    about migrations defines few or no ``Migration`` classes; an app's package is mostly them.
+    Folders named in ``migrations.toml`` or the settings are taken at their word.
+    """
+    readable = [r for r in records if r.method is not ReadMethod.NONE]
+    with_class = sum(1 for r in readable if r.has_migration_class)
+    if package.explicit:
+        return bool(records)
+    return with_class >= 1 and with_class * 2 >= len(readable)
+
+
+def _unreadable(path: str, message: str) -> MigrationFile:
+    return MigrationFile(
+        path=path,
+        name=migration_name(path),
+        method=ReadMethod.NONE,
+        problems=(codes.UNREADABLE_FILE.problem(path, None, message),),
+    )
+
+
+def _no_migration_class(record: MigrationFile) -> Problem:
+    if record.class_span is not None:
+        message = "its Migration class does not subclass migrations.Migration"
+    else:
+        message = "defines no Migration class; Django raises BadMigrationError when loading it"
+    return codes.NO_MIGRATION_CLASS.problem(record.path, record.class_span, message)
+
+
+def load_project(
+    root: str,
+    *,
+    config: Config | None = None,
+    manifest: Manifest | None = None,
+    overlays: Mapping[str, str] | None = None,
+    use_cache: bool = True,
+) -> Project:
+    """The full model of the repository at ``root``. Raises :class:`ConfigError` only."""
+    config = config if config is not None else load_config(root)
+    manifest = manifest if manifest is not None else read_manifest(root, config)
+    loader = _Loader(root, config, manifest, use_cache, overlays)
+    project = loader.load()
+    if not overlays:
+        loader.cache.save(project.summary(), loader.fingerprint())
+    return project
+
+
+def load_summary(
+    root: str,
+    *,
+    config: Config | None = None,
+    manifest: Manifest | None = None,
+    use_cache: bool = True,
+) -> ProjectSummary:
+    """Each app's heads and the problems found, from the cache when no input changed."""
+    config = config if config is not None else load_config(root)
+    manifest = manifest if manifest is not None else read_manifest(root, config)
+    loader = _Loader(root, config, manifest, use_cache, None)
+    fingerprint = loader.fingerprint()
+    cached = loader.cache.load_summary(fingerprint)
+    if cached is not None:
+        return cached
+    summary = loader.load().summary()
+    loader.cache.save(summary, fingerprint)
+    return summary

@@ -1,0 +1,56 @@
+"""``update``: plan the rewrite of ``migrations.toml`` from the migrations on disk. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .checks import manifest_apps, multiple_leaves
+from .manifest import Manifest, render_manifest
+from .model import Problem, ProjectSummary, Severity
+from .plan import FileCreate, Plan, TextEdit, whole_text_span
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    plan: Plan
+    #: Problems that stop the update (the plan is then empty): heads that are not well defined.
+    blocking: tuple[Problem, ...]
+    #: One line per app that changes, e.g. ``blog: 0011_a -> 0012_b``.
+    changes: tuple[str, ...]
+    content: str
+
+
+def plan_update(summary: ProjectSummary, manifest: Manifest) -> UpdateResult:
+    """The plan that makes ``migrations.toml`` match the disk, or why it cannot be made."""
+    blocking = [multiple_leaves(app) for app in summary.apps if len(app.heads) > 1]
+    blocking.extend(p for p in summary.problems if p.severity >= Severity.ERROR)
+    apps = manifest_apps(summary)
+    content = render_manifest(apps)
+    if blocking:
+        return UpdateResult(Plan("update migrations.toml"), tuple(blocking), (), content)
+    old = {label: (e.head, e.path) for label, e in manifest.entries.items()}
+    if manifest.theirs is not None:
+        old.update({label: (None, None) for label in manifest.conflicted_labels()})
+    changes = []
+    for label in sorted(set(old) | set(apps)):
+        before, after = old.get(label), apps.get(label)
+        if before == after:
+            continue
+        if after is None:
+            changes.append(f"{label}: removed (no migrations on disk)")
+        elif before is None:
+            changes.append(f"{label}: added at {after[0]}")
+        elif before[0] != after[0]:
+            changes.append(f"{label}: {before[0] or 'conflicted'} -> {after[0]}")
+        else:
+            changes.append(f"{label}: path {before[1]} -> {after[1]}")
+    if manifest.exists and manifest.text == content:
+        return UpdateResult(Plan("update migrations.toml"), (), (), content)
+    if manifest.exists:
+        edit = TextEdit(manifest.path, whole_text_span(manifest.text), content, manifest.text)
+        plan = Plan("update migrations.toml", edits=(edit,))
+    else:
+        plan = Plan("create migrations.toml", creates=(FileCreate(manifest.path, content),))
+    if not changes:
+        changes.append("rewritten in the standard layout")
+    return UpdateResult(plan, (), tuple(changes), content)
