@@ -86,6 +86,4 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
 
 def manifest_apps(summary: ProjectSummary) -> dict[str, tuple[str, str]]:
     """``{label: (head, path)}`` for every app with exactly one head: what ``update`` writes."""
-    return {
-        app.label: (app.heads[0].name, app.path) for app in summary.apps if len(app.heads) == 1
-    }
+    return {app.label: (app.heads[0].name, app.path) for app in summary.apps if len(app.heads) == 1}

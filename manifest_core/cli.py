@@ -90,7 +90,7 @@ def command(
     return register
 
 
-# --- show ------------------------------------------------------------------------------------------
+# --- show -----------------------------------------------------------------------------------------
 
 
 def _configure_show(parser: argparse.ArgumentParser) -> None:
@@ -137,9 +137,9 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
             rows.append((app.label, heads, str(app.migration_count), app.path))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         for row in rows:
-            ctx.print(
-                f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}".rstrip()
-            )
+            label, heads, count, path = row
+            line = f"{label:<{widths[0]}}  {heads:<{widths[1]}}  {count:>{widths[2]}}  {path}"
+            ctx.print(line.rstrip())
     if project is not None:
         ctx.print()
         for key in sorted(project.graph.nodes):
@@ -167,7 +167,7 @@ def _graph_json(graph: Graph) -> dict[str, Any]:
     return nodes
 
 
-# --- check -----------------------------------------------------------------------------------------
+# --- check ----------------------------------------------------------------------------------------
 
 
 def _configure_check(parser: argparse.ArgumentParser) -> None:
@@ -204,7 +204,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-# --- update ----------------------------------------------------------------------------------------
+# --- update ---------------------------------------------------------------------------------------
 
 
 def _configure_update(parser: argparse.ArgumentParser) -> None:
@@ -270,7 +270,7 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-# --- entry point -----------------------------------------------------------------------------------
+# --- entry point ----------------------------------------------------------------------------------
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -306,13 +306,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, configure, _) in COMMANDS.items():
-        child = sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".")
+        child = sub.add_parser(
+            name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
+        )
         _common_options(child, suppress=True)
         configure(child)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
@@ -336,7 +340,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks for users
+    except Exception as exc:
         if os.environ.get("MIGRATION_MANIFEST_DEBUG"):
             raise
         print(

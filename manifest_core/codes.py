@@ -81,19 +81,31 @@ MANIFEST_DUPLICATE = _code(
     f"delete one of the two, or run `{UPDATE}`",
 )
 APP_NOT_IN_MANIFEST = _code(
-    "MM005", "app-not-in-manifest", E, "an app with migrations is missing from migrations.toml",
+    "MM005",
+    "app-not-in-manifest",
+    E,
+    "an app with migrations is missing from migrations.toml",
     f"run `{UPDATE}`",
 )
 UNKNOWN_APP = _code(
-    "MM006", "unknown-app", E, "migrations.toml names an app that has no migrations on disk",
+    "MM006",
+    "unknown-app",
+    E,
+    "migrations.toml names an app that has no migrations on disk",
     f"run `{UPDATE}` to drop it, or restore the app's migrations",
 )
 STALE_HEAD = _code(
-    "MM007", "stale-head", E, "an app's head in migrations.toml is not its latest migration",
+    "MM007",
+    "stale-head",
+    E,
+    "an app's head in migrations.toml is not its latest migration",
     f"run `{UPDATE}`",
 )
 WRONG_PATH = _code(
-    "MM008", "wrong-path", E, "an app's path in migrations.toml is not where its migrations are",
+    "MM008",
+    "wrong-path",
+    E,
+    "an app's path in migrations.toml is not where its migrations are",
     f"run `{UPDATE}`",
 )
 MULTIPLE_LEAVES = _code(

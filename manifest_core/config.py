@@ -162,7 +162,9 @@ def _is_relative(value: str) -> bool:
 
 
 def _find_line(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*[=.]|^\s*\[.*\b{re.escape(key)}\b.*\]", re.M)
+    pattern = re.compile(
+        rf"^\s*\"?{re.escape(key)}\"?\s*[=.]|^\s*\[.*\b{re.escape(key)}\b.*\]", re.M
+    )
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
 

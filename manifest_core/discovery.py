@@ -87,7 +87,9 @@ class Scan:
         for text in extra:
             digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
         for package in self.packages:
-            digest.update(f"P{package.path}\0{package.explicit:d}\n".encode("utf-8", "surrogatepass"))
+            digest.update(
+                f"P{package.path}\0{package.explicit:d}\n".encode("utf-8", "surrogatepass")
+            )
             if package.apps_py is not None:
                 digest.update(_stat_line("A", package.apps_py))
             for module in package.modules:
@@ -191,7 +193,9 @@ def scan(
         if any(e.name == "__init__.py" for e in entries):
             parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
             if parent not in apps_py and os.path.isfile(os.path.join(root, parent, "apps.py")):
-                apps_py[parent] = _file_stat(_join(parent, "apps.py"), os.path.join(root, parent, "apps.py"))
+                apps_py[parent] = _file_stat(
+                    _join(parent, "apps.py"), os.path.join(root, parent, "apps.py")
+                )
             packages[rel] = _package(rel, full, entries, apps_py, True)
     return Scan(
         packages=tuple(packages[p] for p in sorted(packages)),
@@ -200,7 +204,11 @@ def scan(
 
 
 def _package(
-    rel: str, full: str, entries: list[os.DirEntry[str]], apps_py: dict[str, FileStat], explicit: bool
+    rel: str,
+    full: str,
+    entries: list[os.DirEntry[str]],
+    apps_py: dict[str, FileStat],
+    explicit: bool,
 ) -> Package:
     modules = []
     for entry in entries:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import os
 import stat
 import subprocess
 import tempfile
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -55,8 +57,6 @@ def _encode_like(original: bytes, text: str) -> bytes:
     """Encode ``text`` as ``original`` was: same BOM and PEP 263 encoding (UTF-8 by default)."""
     bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
     try:
-        import tokenize
-
         encoding = tokenize.detect_encoding(iter(original.splitlines(True)).__next__)[0]
     except SyntaxError:
         encoding = "utf-8"
@@ -131,9 +131,7 @@ def _rename_exclusive(old: str, new: str) -> None:
 
 
 def _git(root: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-C", root, *args], capture_output=True, text=True, check=False
-    )
+    return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, check=False)
 
 
 def in_git_work_tree(root: str) -> bool:
@@ -148,7 +146,9 @@ def _tracked(root: str, path: str) -> bool:
     return _git(root, "ls-files", "--error-unmatch", "--", path).returncode == 0
 
 
-def apply_plan(root: str, plan: Plan, *, use_git: bool | None = None, stage: bool = False) -> Applied:
+def apply_plan(
+    root: str, plan: Plan, *, use_git: bool | None = None, stage: bool = False
+) -> Applied:
     """Apply ``plan`` under ``root`` (see the module docstring). Raises :class:`ApplyError`."""
     root = os.path.abspath(root)
     git = in_git_work_tree(root) if use_git is None else use_git
@@ -201,30 +201,32 @@ def apply_plan(root: str, plan: Plan, *, use_git: bool | None = None, stage: boo
             full = os.path.join(root, path)
             step(f"write {path}")
             write_atomic(full, data)
-            undo.append((f"restore {path}", lambda full=full, original=original: write_atomic(full, original)))
+            undo.append((f"restore {path}", functools.partial(write_atomic, full, original)))
             applied.written.append(path)
         for rename in plan.renames:
             step(f"rename {rename.old_path}")
             old, new = os.path.join(root, rename.old_path), os.path.join(root, rename.new_path)
             if git and _tracked(root, rename.old_path):
-                result = _git(root, "mv", "--", rename.old_path, rename.new_path)
-                if result.returncode != 0:
-                    raise ApplyError(f"git mv {rename.old_path} failed: {result.stderr.strip()}")
+                _git_checked(root, "mv", "--", rename.old_path, rename.new_path)
                 undo.append(
                     (
                         f"move back {rename.new_path}",
-                        lambda r=rename: _git_checked(root, "mv", "--", r.new_path, r.old_path),
+                        functools.partial(
+                            _git_checked, root, "mv", "--", rename.new_path, rename.old_path
+                        ),
                     )
                 )
             else:
                 _rename_exclusive(old, new)
-                undo.append((f"move back {rename.new_path}", lambda old=old, new=new: os.rename(new, old)))
+                undo.append(
+                    (f"move back {rename.new_path}", functools.partial(os.rename, new, old))
+                )
             applied.renamed.append((rename.old_path, rename.new_path))
         for create in plan.creates:
             step(f"create {create.path}")
             full = os.path.join(root, create.path)
             _create_exclusive(full, create.content.encode("utf-8"))
-            undo.append((f"remove {create.path}", lambda full=full: os.unlink(full)))
+            undo.append((f"remove {create.path}", functools.partial(os.unlink, full)))
             applied.created.append(create.path)
         if git and stage:
             paths = [*applied.written, *(n for _, n in applied.renamed), *applied.created]
@@ -246,7 +248,7 @@ def apply_plan(root: str, plan: Plan, *, use_git: bool | None = None, stage: boo
 def _git_checked(root: str, *args: str) -> None:
     result = _git(root, *args)
     if result.returncode != 0:
-        raise ApplyError(f"git {' '.join(args[:1])} failed: {result.stderr.strip()}")
+        raise ApplyError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
 
 
 def _rollback(undo: list[tuple[str, Callable[[], None]]]) -> list[str]:

@@ -1,4 +1,4 @@
-"""The migration graph, built exactly as Django's ``MigrationLoader(None, ignore_no_migrations=True)``.
+"""The migration graph, built as ``MigrationLoader(None, ignore_no_migrations=True)`` builds it.
 
 The construction follows Django's algorithm step by step, because its answers depend on the order
 of those steps (``__first__`` resolves against the roots *before* squashes are applied; a
@@ -175,7 +175,7 @@ class _Builder:
             deps[key] = resolved
         # 2. internal dependencies
         for key, resolved in deps.items():
-            for ref, parent in resolved:
+            for _, parent in resolved:
                 if parent[0] == key[0] and parent[1] != "__first__":
                     self._add_edge(key, parent)
         # 3. external dependencies and run_before
@@ -322,7 +322,8 @@ class _Builder:
                     codes.MISSING_DEPENDENCY.problem(
                         migration.path,
                         (ref.name_span or ref.span) if ref else migration.file.class_span,
-                        f"{_dotted(parent)} must run before {_dotted(missing)}, which does not exist",
+                        f"{_dotted(parent)} must run before {_dotted(missing)}, "
+                        "which does not exist",
                     )
                 )
         for missing in self.dummies:

@@ -207,7 +207,9 @@ def _describe_head(entry: ManifestEntry | None) -> str:
 # --- one side, without markers -------------------------------------------------------------------
 
 _HEADER_RE = re.compile(r"^\s*\[(?!\[)\s*(?P<key>[^\]#]*?)\s*\]\s*(?:#.*)?$")
-_KEY_RE = re.compile(r"^\s*(?P<key>[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*(?P<dots>(?:\.\s*[^=\s]+\s*)*)=\s*(?P<value>.*)$")
+_KEY_RE = re.compile(
+    r"^\s*(?P<key>[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*(?P<dots>(?:\.\s*[^=\s]+\s*)*)=\s*(?P<value>.*)$"
+)
 _STRING_VALUE_RE = re.compile(r"^(?:\"(?P<d>[^\"\\]*)\"|'(?P<s>[^']*)')\s*(?:#.*)?$")
 
 
@@ -244,7 +246,9 @@ def _parse_side(
             dropping = first is not None
             if dropping:
                 assert first is not None
-                problems.append(_duplicate(path, original_line, number, first, f"[{'.'.join(name)}]"))
+                problems.append(
+                    _duplicate(path, original_line, number, first, f"[{'.'.join(name)}]")
+                )
                 drop.add(number)
             else:
                 seen_tables[name] = number
@@ -270,11 +274,11 @@ def _parse_side(
     try:
         data = tomllib.loads(kept)
     except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(exc)
+        error_line = _toml_error_line(exc)
         problems.append(
             codes.MANIFEST_INVALID.problem(
                 path,
-                Span.point(original_line(line)) if line else None,
+                Span.point(original_line(error_line)) if error_line else None,
                 f"is not valid TOML: {_toml_error_text(exc)}",
             )
         )
@@ -305,9 +309,7 @@ def _toml_error_text(exc: Exception) -> str:
     return re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
 
 
-def _table_lines(
-    tables: list[_Table], label: str
-) -> tuple[int | None, int | None, int | None]:
+def _table_lines(tables: list[_Table], label: str) -> tuple[int | None, int | None, int | None]:
     for table in tables:
         if table.name == ("apps", label):
             head = table.keys.get("head")
@@ -340,7 +342,10 @@ def _entries_from_data(
         if key not in ("version", "apps"):
             line = next((t.keys[key][0] for t in tables if t.name == () and key in t.keys), None)
             line = line or next((t.line for t in tables if t.name[:1] == (key,)), None)
-            invalid(line, f"unknown top-level key {key!r} (expected 'version' and [apps.<label>] tables)")
+            invalid(
+                line,
+                f"unknown top-level key {key!r} (expected 'version' and [apps.<label>] tables)",
+            )
     version = data.get("version", FORMAT_VERSION)
     if not isinstance(version, int) or version < 1:
         invalid(None, f"version must be a positive integer, not {version!r}")

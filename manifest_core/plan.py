@@ -12,6 +12,7 @@ Order of application, which both faces follow:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,11 @@ class Plan:
             lines.append(f"rename  {rename.old_path} -> {rename.new_path}")
         for edit in sorted(self.edits, key=lambda e: (e.path, e.span)):
             where = f"{edit.path}:{edit.span.line}:{edit.span.column + 1}"
-            if edit.old_text is not None and "\n" not in edit.old_text and "\n" not in edit.new_text:
+            if (
+                edit.old_text is not None
+                and "\n" not in edit.old_text
+                and "\n" not in edit.new_text
+            ):
                 lines.append(f"edit    {where}: {edit.old_text} -> {edit.new_text}")
             else:
                 lines.append(f"edit    {where}: replace {_lines(edit.span)} line(s)")
@@ -134,7 +139,7 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
             )
         located.append((start, end, edit.new_text))
     located.sort()
-    for (_, prev_end, _), (start, _, _) in zip(located, located[1:]):
+    for (_, prev_end, _), (start, _, _) in itertools.pairwise(located):
         if start < prev_end:
             raise EditError("edits overlap")
     for start, end, new_text in reversed(located):

@@ -59,7 +59,11 @@ class Project:
         for label in sorted(self.apps):
             app = self.apps[label]
             heads = tuple(
-                Head(key[1], self.graph.migrations[key].path, self.graph.migrations[key].file.class_span)
+                Head(
+                    key[1],
+                    self.graph.migrations[key].path,
+                    self.graph.migrations[key].file.class_span,
+                )
                 for key in self.graph.leaves.get(label, ())
             )
             apps.append(AppSummary(label, app.path, heads, len(app.migrations)))
@@ -228,9 +232,14 @@ class _Loader:
         known = {m.path for m in modules}
         for path in self.overlays:
             folder, _, name = path.rpartition("/")
-            if folder == package.path and path not in known and migration_name(name) == name[:-3]:
-                if name.endswith(".py") and name[0] not in "_~":
-                    modules.append(FileStat(path, 0, 0, 0))
+            if (
+                folder == package.path
+                and path not in known
+                and name.endswith(".py")
+                and name[0] not in "_~"
+                and "." not in name[:-3]
+            ):
+                modules.append(FileStat(path, 0, 0, 0))
         return sorted(modules, key=lambda m: m.path)
 
 

@@ -18,7 +18,7 @@ import io
 import re
 import sys
 import tokenize
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from . import codes
@@ -81,12 +81,13 @@ def _parse_text(path: str, name: str, text: str) -> MigrationFile:
 
 # --- the fast path ----------------------------------------------------------------------------
 
+#: ``dependencies = ``, ``replaces: list[...] = `` and the like (not ``==``).
+_ATTR_ASSIGN = r"(?P<attr>dependencies|replaces|run_before|initial)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*"
 _SCAN_RE = re.compile(
     r"^(?:"
     r"(?P<klass>class)[ \t]+(?P<cname>\w+)"
     r"|(?P<rebind>Migration\b|@|(?:from|import)\b[^\n]*\bMigration\b)"
-    r"|(?P<indent>[ \t]+)(?P<attr>dependencies|replaces|run_before|initial)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*"
-    r")",
+    r"|(?P<indent>[ \t]+)" + _ATTR_ASSIGN + r")",
     re.M,
 )
 _HEADER_RE = re.compile(r"[ \t]*\((?P<bases>[^()\n]*)\)[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n")
@@ -95,7 +96,8 @@ _CLASS_END_RE = re.compile(r"^[^\s#]", re.M)
 _TOKEN_RE = re.compile(
     r"""(?P<ws>[ \t\r\n]+|\#[^\n]*)
     |(?P<str>(?P<q>['"])(?P<s>[^'"\\\n]*)(?P=q))
-    |(?P<swap>(?:migrations\.)?swappable_dependency\([ \t]*settings\.(?P<setting>[A-Za-z_]\w*)[ \t]*\))
+    |(?P<swap>(?:migrations\.)?swappable_dependency
+        \([ \t]*settings\.(?P<setting>[A-Za-z_]\w*)[ \t]*\))
     |(?P<punct>[\[\](),])""",
     re.X,
 )
@@ -228,8 +230,7 @@ def _fast_refs(text: str, pos: int) -> tuple[Ref, ...]:
     return tuple(refs)
 
 
-def _fast_pair(text: str, tokens: Iterable[tuple[str, int, int, str]], start: int) -> Ref:
-    it = iter(tokens)
+def _fast_pair(text: str, it: Iterator[tuple[str, int, int, str]], start: int) -> Ref:
     first = next(it)
     comma = next(it)
     second = next(it)
@@ -249,7 +250,7 @@ def _fast_pair(text: str, tokens: Iterable[tuple[str, int, int, str]], start: in
     )
 
 
-def _fast_tokens(text: str, pos: int) -> Iterable[tuple[str, int, int, str]]:
+def _fast_tokens(text: str, pos: int) -> Iterator[tuple[str, int, int, str]]:
     """Significant tokens from ``pos``: (kind, start, end, setting). Ends by declining."""
     while True:
         match = _TOKEN_RE.match(text, pos)
@@ -310,9 +311,7 @@ class _Evaluator:
             column += self.first_line_column
         if end_lineno == 1:
             end_column += self.first_line_column
-        return Span(
-            lineno + self.line_offset, column, end_lineno + self.line_offset, end_column
-        )
+        return Span(lineno + self.line_offset, column, end_lineno + self.line_offset, end_column)
 
     def string(self, node: ast.expr, seen: frozenset[str] = frozenset()) -> str:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -341,7 +340,9 @@ class _Evaluator:
     def ref(self, node: ast.expr) -> Ref:
         if isinstance(node, ast.Call) and _call_name(node.func) in _SWAPPABLE_FUNCS:
             if len(node.args) != 1 or node.keywords:
-                raise _Unreadable(node, "is a swappable_dependency() call with unexpected arguments")
+                raise _Unreadable(
+                    node, "is a swappable_dependency() call with unexpected arguments"
+                )
             arg = node.args[0]
             if (
                 isinstance(arg, ast.Attribute)
@@ -545,13 +546,12 @@ def _initial_value(value: object) -> bool | None:
 # --- the tolerant path ------------------------------------------------------------------------
 
 _TOLERANT_CLASS_RE = re.compile(r"^class[ \t]+(Migration)\b(?P<rest>[^\n]*)", re.M)
-_TOLERANT_ATTR_RE = re.compile(
-    r"^(?P<indent>[ \t]+)(?P<attr>dependencies|replaces|run_before|initial)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*",
-    re.M,
-)
+_TOLERANT_ATTR_RE = re.compile(r"^(?P<indent>[ \t]+)" + _ATTR_ASSIGN, re.M)
 
 
-def _parse_tolerant(path: str, name: str, text: str, error: SyntaxError | ValueError) -> MigrationFile:
+def _parse_tolerant(
+    path: str, name: str, text: str, error: SyntaxError | ValueError
+) -> MigrationFile:
     line = getattr(error, "lineno", None) or 1
     column = max((getattr(error, "offset", None) or 1) - 1, 0)
     reason = getattr(error, "msg", None) or str(error)
@@ -640,12 +640,11 @@ def _logical_line_rest(text: str, start: int) -> str | None:
                 depth += 1
             elif token.type == tokenize.OP and token.string in ")]}":
                 depth -= 1
-            elif token.type in (tokenize.NEWLINE, tokenize.ENDMARKER) or (
-                token.type == tokenize.NL and depth <= 0
+            elif (
+                token.type in (tokenize.NEWLINE, tokenize.ENDMARKER)
+                or (token.type == tokenize.NL and depth <= 0)
+                or (token.type == tokenize.COMMENT and depth <= 0)
             ):
-                end_line, end_column = token.start
-                return _cut(text[start:], end_line, end_column)
-            elif token.type == tokenize.COMMENT and depth <= 0:
                 end_line, end_column = token.start
                 return _cut(text[start:], end_line, end_column)
     except (tokenize.TokenError, SyntaxError, IndentationError):

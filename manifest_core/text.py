@@ -26,7 +26,9 @@ def decode_source(data: bytes) -> str:
     Binary content (NUL bytes) and undecodable bytes raise :class:`DecodeError` with the line.
     """
     if b"\x00" in data:
-        raise DecodeError("contains NUL bytes (a binary file?)", data.count(b"\n", 0, data.index(b"\x00")) + 1)
+        raise DecodeError(
+            "contains NUL bytes (a binary file?)", data.count(b"\n", 0, data.index(b"\x00")) + 1
+        )
     encoding = "utf-8"
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -41,8 +43,8 @@ def decode_source(data: bytes) -> str:
     except LookupError:
         raise DecodeError(f"declares an unknown encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DecodeError(f"is not valid {encoding} (byte {data[exc.start]:#04x})", line) from None
+        where = data.count(b"\n", 0, exc.start) + 1
+        raise DecodeError(f"is not valid {encoding} (byte {data[exc.start]:#04x})", where) from None
 
 
 def split_lines(text: str) -> list[str]:

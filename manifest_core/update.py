@@ -30,7 +30,7 @@ def plan_update(summary: ProjectSummary, manifest: Manifest) -> UpdateResult:
         return UpdateResult(Plan("update migrations.toml"), tuple(blocking), (), content)
     old = {label: (e.head, e.path) for label, e in manifest.entries.items()}
     if manifest.theirs is not None:
-        old.update({label: (None, None) for label in manifest.conflicted_labels()})
+        old.update(dict.fromkeys(manifest.conflicted_labels(), (None, None)))
     changes = []
     for label in sorted(set(old) | set(apps)):
         before, after = old.get(label), apps.get(label)
