@@ -162,11 +162,13 @@ def _is_relative(value: str) -> bool:
 
 
 def _find_line(text: str, key: str) -> int | None:
-    pattern = re.compile(
-        rf"^\s*\"?{re.escape(key)}\"?\s*[=.]|^\s*\[.*\b{re.escape(key)}\b.*\]", re.M
-    )
-    match = pattern.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    """The line of ``key = ...`` (or of a ``[....key]`` sub-table) in the configuration text."""
+    escaped = re.escape(key)
+    for pattern in (rf"^\s*[\"']?{escaped}[\"']?\s*=", rf"^\s*\[[^\]]*\.{escaped}\s*\]"):
+        match = re.search(pattern, text, re.M)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return None
 
 
 def _error_line(exc: Exception) -> int | None:

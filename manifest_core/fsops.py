@@ -169,7 +169,8 @@ def apply_plan(
         try:
             updated = apply_edits(decode_source(original), edits)
         except (DecodeError, EditError) as exc:
-            raise ApplyError(f"{path}: {exc}") from None
+            where = f"{path}:{exc.line}" if exc.line else path
+            raise ApplyError(f"{where}: {exc}") from None
         new_contents[path] = (original, _encode_like(original, updated))
     targets: set[str] = set()
     for rename in plan.renames:

@@ -209,7 +209,7 @@ class _Builder:
     def _note_external(self, migration: Migration, ref: Ref, target: Key) -> None:
         if target[0] in _KNOWN_EXTERNAL or ref.kind is RefKind.SWAPPABLE:
             return
-        close = difflib.get_close_matches(target[0], sorted(self.apps), n=1, cutoff=0.8)
+        close = difflib.get_close_matches(target[0], sorted(self.apps), n=1, cutoff=0.75)
         if close:
             self.problems.append(
                 codes.SUSPICIOUS_APP.problem(

@@ -28,9 +28,13 @@ def label_from_apps_py(data: bytes) -> str | None:
     except (DecodeError, SyntaxError, ValueError):
         return None
     configs: list[tuple[str | None, bool | None]] = []
+    config_classes: set[str] = set()
     for node in tree.body:
-        if not isinstance(node, ast.ClassDef) or not any(_is_app_config(b) for b in node.bases):
+        if not isinstance(node, ast.ClassDef) or not any(
+            _is_app_config(b, config_classes) for b in node.bases
+        ):
             continue
+        config_classes.add(node.name)
         label: str | None = None
         default: bool | None = None
         for stmt in node.body:
@@ -53,9 +57,10 @@ def label_from_apps_py(data: bytes) -> str | None:
     return candidates[0][0] if len(candidates) == 1 else None
 
 
-def _is_app_config(base: ast.expr) -> bool:
+def _is_app_config(base: ast.expr, known: set[str]) -> bool:
+    """``AppConfig``, ``apps.AppConfig``, or a config class defined earlier in the file."""
     name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
-    return isinstance(name, str) and name.endswith("AppConfig")
+    return isinstance(name, str) and (name.endswith("AppConfig") or name in known)
 
 
 def folder_label(path: str) -> str:

@@ -134,6 +134,8 @@ def parse_manifest(text: str, path: str = "migrations.toml") -> Manifest:
     if conflict.base is not None:
         base, _ = _parse_side(conflict.base.text, path, conflict.base.original_line)
     problems = _conflict_problems(conflict, ours, theirs, path)
+    if conflict.malformed_line is not None:
+        theirs_problems = []  # a truncated side: its shape errors are only noise
     seen: set[tuple[str, int]] = set()
     for problem in (*ours_problems, *theirs_problems):
         if (problem.code, problem.line) not in seen:
@@ -206,7 +208,8 @@ def _describe_head(entry: ManifestEntry | None) -> str:
 
 # --- one side, without markers -------------------------------------------------------------------
 
-_HEADER_RE = re.compile(r"^\s*\[(?!\[)\s*(?P<key>[^\]#]*?)\s*\]\s*(?:#.*)?$")
+#: A table header; the closing bracket is optional so a typo does not shift every key after it.
+_HEADER_RE = re.compile(r"^\s*\[(?!\[)\s*(?P<key>[^\]#]*?)\s*\]?\s*(?:#.*)?$")
 _KEY_RE = re.compile(
     r"^\s*(?P<key>[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*(?P<dots>(?:\.\s*[^=\s]+\s*)*)=\s*(?P<value>.*)$"
 )

@@ -119,23 +119,29 @@ def _lines(span: Span) -> int:
 class EditError(ValueError):
     """A plan does not fit the text it is applied to (stale plan or overlapping edits)."""
 
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
 
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     """Apply one file's edits to its text. Edits must not overlap."""
     index = LineIndex(text)
     located = []
     for edit in edits:
+        line = edit.span.line
         try:
-            start = index.offset(edit.span.line, edit.span.column)
+            start = index.offset(line, edit.span.column)
             end = index.offset(edit.span.end_line, edit.span.end_column)
-        except IndexError as exc:
-            raise EditError(f"{edit.path}: edit at line {edit.span.line} is out of range") from exc
+        except IndexError:
+            raise EditError("the edit is out of range", line) from None
         if end < start or end > len(text):
-            raise EditError(f"{edit.path}: edit at line {edit.span.line} has an invalid range")
+            raise EditError("the edit has an invalid range", line)
         if edit.old_text is not None and text[start:end] != edit.old_text:
             raise EditError(
-                f"{edit.path}:{edit.span.line}: expected {edit.old_text!r} but found "
-                f"{text[start:end]!r}; the file changed since the plan was made"
+                f"expected {edit.old_text!r} but found {text[start:end]!r}; "
+                "the file changed since the plan was made",
+                line,
             )
         located.append((start, end, edit.new_text))
     located.sort()

@@ -82,12 +82,14 @@ def _parse_text(path: str, name: str, text: str) -> MigrationFile:
 # --- the fast path ----------------------------------------------------------------------------
 
 #: ``dependencies = ``, ``replaces: list[...] = `` and the like (not ``==``).
-_ATTR_ASSIGN = r"(?P<attr>dependencies|replaces|run_before|initial)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*"
+_ATTR_NAMES = "dependencies|replaces|run_before|initial"
+_ATTR_ASSIGN = r"(?P<attr>" + _ATTR_NAMES + r")[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*"
 _SCAN_RE = re.compile(
     r"^(?:"
     r"(?P<klass>class)[ \t]+(?P<cname>\w+)"
     r"|(?P<rebind>Migration\b|@|(?:from|import)\b[^\n]*\bMigration\b)"
-    r"|(?P<indent>[ \t]+)" + _ATTR_ASSIGN + r")",
+    r"|(?P<indent>[ \t]+)(?:" + _ATTR_ASSIGN + r"|(?P<other>" + _ATTR_NAMES + r")\b)"
+    r")",
     re.M,
 )
 _HEADER_RE = re.compile(r"[ \t]*\((?P<bases>[^()\n]*)\)[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n")
@@ -127,8 +129,8 @@ def _parse_fast(path: str, name: str, text: str) -> MigrationFile:
             if header is not None or match.group("cname") != "Migration":
                 raise _Decline
             header = match
-        elif match.group("rebind"):
-            raise _Decline
+        elif match.group("rebind") or match.group("other"):
+            raise _Decline  # rebinding, decorators, ``+=``, ``.append()``, unpacking...
         elif header is not None:
             assignments.append(match)
         # an assignment before the class is some function's local: not ours, but unusual

@@ -111,3 +111,47 @@ class Git:
 @pytest.fixture
 def git(tmp_path: Path) -> Git:
     return Git(tmp_path / "repo")
+
+
+def write_migration(
+    root: Path,
+    app: str,
+    name: str,
+    dependencies: list[tuple[str, str]] | None = None,
+    *,
+    folder: str | None = None,
+    replaces: list[tuple[str, str]] | None = None,
+    run_before: list[tuple[str, str]] | None = None,
+    initial: bool | None = None,
+) -> Path:
+    """Write a makemigrations-shaped migration into ``<folder or app>/migrations/``."""
+    from migration_repos import Spec, render
+
+    package = root / (folder or app) / "migrations"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").touch()
+    (package.parent / "__init__.py").touch()
+    spec = Spec(
+        app,
+        name,
+        dependencies=list(dependencies or []),
+        replaces=list(replaces or []),
+        run_before=list(run_before or []),
+        initial=initial,
+    )
+    path = package / f"{name}.py"
+    path.write_text(render(spec))
+    return path
+
+
+def write_chain(root: Path, app: str, *names: str, folder: str | None = None) -> list[Path]:
+    """An app whose migrations each depend on the previous one."""
+    paths = []
+    previous: str | None = None
+    for name in names:
+        deps = [(app, previous)] if previous else []
+        paths.append(
+            write_migration(root, app, name, deps, folder=folder, initial=not previous or None)
+        )
+        previous = name
+    return paths

@@ -1,0 +1,203 @@
+"""Targeted cases of Django's graph semantics, each checked against Django's own loader too."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from conftest import Oracle
+from migration_repos import Repo, Spec, write_repo
+
+from manifest_core.graph import build_graph
+from manifest_core.model import Key, Migration, MigrationFile, Problem, Ref, RefKind
+from manifest_core.project import load_project
+
+_counter = itertools.count()
+
+
+def m(
+    app: str,
+    name: str,
+    deps: Sequence[Key] = (),
+    replaces: Sequence[Key] = (),
+    run_before: Sequence[Key] = (),
+) -> Migration:
+    return Migration(
+        app,
+        MigrationFile(
+            path=f"{app}/migrations/{name}.py",
+            name=name,
+            dependencies=tuple(Ref(a, n) for a, n in deps),
+            replaces=tuple(Ref(a, n) for a, n in replaces),
+            run_before=tuple(Ref(a, n) for a, n in run_before),
+            has_migration_class=True,
+        ),
+    )
+
+
+def codes(problems: tuple[Problem, ...]) -> list[str]:
+    return [p.code for p in problems]
+
+
+def against_django(oracle: Oracle, tmp_path: Path, specs: list[Spec]) -> dict[str, object]:
+    """Write ``specs``, load them statically and with Django, and return Django's answer."""
+    package = f"graph_{os.getpid()}_{next(_counter)}"
+    modules = write_repo(Repo(specs), str(tmp_path), package)
+    answer: dict[str, object] = oracle.load(str(tmp_path), modules)
+    project = load_project(str(tmp_path / package), use_cache=False)
+    if "nodes" in answer:
+        ours = {
+            f"{a}.{n}": sorted(list(k) for k in project.graph.parents[(a, n)])
+            for a, n in project.graph.nodes
+        }
+        assert ours == answer["nodes"]
+    return answer
+
+
+def test_squash_with_originals_on_disk(oracle: Oracle, tmp_path: Path) -> None:
+    specs = [
+        Spec("alpha", "0001_initial"),
+        Spec("alpha", "0002_b", [("alpha", "0001_initial")]),
+        Spec(
+            "alpha",
+            "0001_squashed_0002_b",
+            replaces=[("alpha", "0001_initial"), ("alpha", "0002_b")],
+        ),
+        Spec("alpha", "0003_c", [("alpha", "0002_b")]),
+        Spec("beta", "0001_initial", [("alpha", "0001_initial")]),
+    ]
+    answer = against_django(oracle, tmp_path, specs)
+    assert answer["leaves"] == {"alpha": ["0003_c"], "beta": ["0001_initial"]}
+
+
+def test_dependency_on_a_deleted_original_is_remapped(oracle: Oracle, tmp_path: Path) -> None:
+    specs = [
+        Spec("alpha", "0001_initial", on_disk=False),
+        Spec("alpha", "0002_b", [("alpha", "0001_initial")], on_disk=False),
+        Spec(
+            "alpha",
+            "0001_squashed_0002_b",
+            replaces=[("alpha", "0001_initial"), ("alpha", "0002_b")],
+        ),
+        Spec("beta", "0001_initial", [("alpha", "0002_b")]),
+    ]
+    answer = against_django(oracle, tmp_path, specs)
+    assert answer["nodes"] == {
+        "alpha.0001_squashed_0002_b": [],
+        "beta.0001_initial": [["alpha", "0001_squashed_0002_b"]],
+    }
+
+
+def test_latest_and_first_resolve_before_squashing(oracle: Oracle, tmp_path: Path) -> None:
+    specs = [
+        Spec("alpha", "0001_initial"),
+        Spec("alpha", "0002_b", [("alpha", "0001_initial")]),
+        Spec(
+            "alpha",
+            "0001_squashed_0002_b",
+            replaces=[("alpha", "0001_initial"), ("alpha", "0002_b")],
+        ),
+        Spec("beta", "0001_initial", [("alpha", "__latest__")]),
+        Spec("gamma", "0001_initial", [("alpha", "__first__")]),
+    ]
+    answer = against_django(oracle, tmp_path, specs)
+    assert answer["nodes"]["beta.0001_initial"] == [["alpha", "0001_squashed_0002_b"]]  # type: ignore[index]
+
+
+def test_run_before_within_and_across_apps(oracle: Oracle, tmp_path: Path) -> None:
+    specs = [
+        Spec("alpha", "0001_initial"),
+        Spec("alpha", "0002_b", [("alpha", "0001_initial")]),
+        Spec("alpha", "setup", run_before=[("alpha", "0002_b"), ("beta", "0001_initial")]),
+        Spec("beta", "0001_initial"),
+    ]
+    answer = against_django(oracle, tmp_path, specs)
+    assert answer["leaves"] == {"alpha": ["0002_b"], "beta": ["0001_initial"]}
+
+
+def test_nested_squash_is_reported() -> None:
+    graph = build_graph(
+        [
+            m("alpha", "0001_a"),
+            m("alpha", "0002_b", [("alpha", "0001_a")]),
+            m("alpha", "0001_squashed_0002_b", replaces=[("alpha", "0001_a"), ("alpha", "0002_b")]),
+            m("alpha", "0003_c", [("alpha", "0002_b")]),
+            m(
+                "alpha",
+                "0001_squashed_0003_c",
+                replaces=[("alpha", "0001_squashed_0002_b"), ("alpha", "0003_c")],
+            ),
+        ]
+    )
+    assert codes(graph.problems) == ["MM112"]
+    assert graph.problems[0].message == (
+        "alpha.0001_squashed_0003_c replaces alpha.0001_squashed_0002_b, which is itself a "
+        "squashed migration still listing `replaces`"
+    )
+    assert graph.nodes == {("alpha", "0001_squashed_0003_c")}
+
+
+def test_overlapping_squashes_are_reported() -> None:
+    graph = build_graph(
+        [
+            m("alpha", "0001_a"),
+            m("alpha", "0002_b", [("alpha", "0001_a")]),
+            m("alpha", "0003_c", [("alpha", "0002_b")]),
+            m("alpha", "s1", replaces=[("alpha", "0001_a"), ("alpha", "0002_b")]),
+            m("alpha", "s2", replaces=[("alpha", "0002_b"), ("alpha", "0003_c")]),
+        ]
+    )
+    assert codes(graph.problems) == ["MM112"]
+    assert graph.problems[0].message == "alpha.0002_b is replaced by both alpha.s1 and alpha.s2"
+
+
+def test_external_apps_are_kept_and_typos_are_suspected() -> None:
+    graph = build_graph(
+        [
+            m("blog", "0001_initial", [("auth", "0012_alter_user"), ("contenttypes", "__first__")]),
+            m("shop", "0001_initial", [("blgo", "0001_initial"), ("payments", "0003_x")]),
+        ]
+    )
+    assert graph.parents[("blog", "0001_initial")] == {
+        ("auth", "0012_alter_user"),
+        ("contenttypes", "__first__"),
+    }
+    assert [(p.code, p.message) for p in graph.problems] == [
+        (
+            "MM107",
+            "depends on app 'blgo', which is not in this repository; did you mean 'blog'?",
+        )
+    ]
+
+
+def test_unknown_swappable_setting() -> None:
+    migration = Migration(
+        "blog",
+        MigrationFile(
+            path="blog/migrations/0001_initial.py",
+            name="0001_initial",
+            dependencies=(Ref("", "__first__", kind=RefKind.SWAPPABLE, setting="OAUTH_APP_MODEL"),),
+            has_migration_class=True,
+        ),
+    )
+    graph = build_graph([migration])
+    assert codes(graph.problems) == ["MM106"]
+    configured = build_graph([migration], {"OAUTH_APP_MODEL": "oauth.Application"})
+    assert configured.parents[("blog", "0001_initial")] == {("oauth", "__first__")}
+
+
+def test_cross_app_replaces_changes_the_other_apps_leaves(oracle: Oracle, tmp_path: Path) -> None:
+    specs = [
+        Spec("alpha", "0001_initial"),
+        Spec("alpha", "0002_b", [("alpha", "0001_initial")]),
+        Spec(
+            "beta",
+            "0001_initial",
+            replaces=[("alpha", "0002_b")],
+            dependencies=[("alpha", "0001_initial")],
+        ),
+    ]
+    answer = against_django(oracle, tmp_path, specs)
+    assert answer["leaves"] == {"alpha": ["0001_initial"], "beta": ["0001_initial"]}
