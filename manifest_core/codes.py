@@ -64,7 +64,8 @@ MANIFEST_CONFLICT = _code(
     "manifest-conflict",
     E,
     "migrations.toml contains git conflict markers",
-    f"two branches added migrations to the same app; run `{RESOLVE}`",
+    f"if both branches added migrations to an app, run `{RESOLVE}`; otherwise fix the "
+    f"migrations and run `{UPDATE}`, which rewrites the file from disk",
 )
 MANIFEST_INVALID = _code(
     "MM003",

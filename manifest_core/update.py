@@ -28,22 +28,8 @@ def plan_update(summary: ProjectSummary, manifest: Manifest) -> UpdateResult:
     content = render_manifest(apps)
     if blocking:
         return UpdateResult(Plan("update migrations.toml"), tuple(blocking), (), content)
-    old = {label: (e.head, e.path) for label, e in manifest.entries.items()}
-    if manifest.theirs is not None:
-        old.update(dict.fromkeys(manifest.conflicted_labels(), (None, None)))
-    changes = []
-    for label in sorted(set(old) | set(apps)):
-        before, after = old.get(label), apps.get(label)
-        if before == after:
-            continue
-        if after is None:
-            changes.append(f"{label}: removed (no migrations on disk)")
-        elif before is None:
-            changes.append(f"{label}: added at {after[0]}")
-        elif before[0] != after[0]:
-            changes.append(f"{label}: {before[0] or 'conflicted'} -> {after[0]}")
-        else:
-            changes.append(f"{label}: path {before[1]} -> {after[1]}")
+    labels = sorted(set(manifest.entries) | set(manifest.theirs or {}) | set(apps))
+    changes = [c for c in (_describe(label, manifest, apps.get(label)) for label in labels) if c]
     if manifest.exists and manifest.text == content:
         return UpdateResult(Plan("update migrations.toml"), (), (), content)
     if manifest.exists:
@@ -54,3 +40,24 @@ def plan_update(summary: ProjectSummary, manifest: Manifest) -> UpdateResult:
     if not changes:
         changes.append("rewritten in the standard layout")
     return UpdateResult(plan, (), tuple(changes), content)
+
+
+def _describe(label: str, manifest: Manifest, after: tuple[str, str] | None) -> str:
+    """One line for an app whose entry changes (``blog: 0011_a -> 0012_b``), else ``""``."""
+    sides = [manifest.entries.get(label)]
+    if manifest.theirs is not None and label in manifest.conflicted_labels():
+        sides.append(manifest.theirs.get(label))
+    present = [(e.head, e.path) for e in sides if e is not None]
+    if after is None:
+        return f"{label}: removed (no migrations on disk)" if present else ""
+    if not present:
+        return f"{label}: added at {after[0]}"
+    if len(sides) == 2:
+        heads = " / ".join(str(e.head) if e else "absent" for e in sides)
+        return f"{label}: {heads} (conflicted) -> {after[0]}"
+    before = present[0]
+    if before == after:
+        return ""
+    if before[0] != after[0]:
+        return f"{label}: {before[0]} -> {after[0]}"
+    return f"{label}: path {before[1]} -> {after[1]}"

@@ -395,8 +395,8 @@ def test_two_new_adjacent_apps_conflict_and_update_resolves_it(repo: Repo) -> No
 
     assert repo.update().splitlines() == [
         f"Updated {MANIFEST}:",
-        "  cart: conflicted -> 0001_initial",
-        "  catalog: conflicted -> 0001_initial",
+        "  cart: 0001_initial / absent (conflicted) -> 0001_initial",
+        "  catalog: absent / 0001_initial (conflicted) -> 0001_initial",
     ]
     assert hunk_lines(repo.text()) == []
     repo.assert_clean()
@@ -441,7 +441,7 @@ def test_rebase_stops_on_the_manifest_and_renumbering_finishes_it(repo: Repo) ->
     assert renumbered == "0004_blogitem_published"
     assert repo.update().splitlines() == [
         f"Updated {MANIFEST}:",
-        f"  blog: conflicted -> {renumbered}",
+        f"  blog: {names['main']} / {names['feature']} (conflicted) -> {renumbered}",
     ]
     repo.assert_clean()
     repo.git("add", "-A")
@@ -655,7 +655,7 @@ def test_merge_migration_then_update_resolves_and_commits(repo: Repo) -> None:
 
     assert repo.update().splitlines() == [
         f"Updated {MANIFEST}:",
-        f"  blog: conflicted -> {merge_name}",
+        f"  blog: {ours} / {theirs} (conflicted) -> {merge_name}",
     ]
     text = repo.text()
     assert hunk_lines(text) == []
