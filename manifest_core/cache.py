@@ -3,7 +3,7 @@
 Two files live in the cache folder (``.migration_manifest_cache/`` at the root by default, with
 its own ``.gitignore``):
 
-* ``files.marshal``: each migration file's parsed record and each ``apps.py`` label, keyed by
+* ``files.marshal``: each migration file's declarations and each ``apps.py`` label, keyed by
   path and validated by (mtime, size, inode);
 * ``summary.marshal``: the last project summary, keyed by a fingerprint of every input file's
   stat plus the settings that affect labels and the graph.
@@ -19,25 +19,12 @@ import contextlib
 import marshal
 import os
 import sys
-import tempfile
 import time
 from typing import Any
 
 from . import __version__
 from .discovery import FileStat
-from .model import (
-    AppSummary,
-    Head,
-    Location,
-    MigrationFile,
-    Problem,
-    ProjectSummary,
-    ReadMethod,
-    Ref,
-    RefKind,
-    Severity,
-    Span,
-)
+from .model import AppSummary, Decl, Head, Location, Problem, ProjectSummary, Severity, Span
 
 _FORMAT = f"{__version__}/{sys.version_info[0]}.{sys.version_info[1]}/1"
 _RACY_NS = 2_000_000_000
@@ -77,24 +64,24 @@ class Cache:
                 self._files, self._labels = {}, {}
         return self._files
 
-    def get_file(self, item: FileStat) -> MigrationFile | None:
+    def get_file(self, item: FileStat) -> Decl | None:
         if self.directory is None or not item.ok:
             return None
         entry = self._entries().get(item.path)
         if entry is None or entry[:3] != item.key():
             return None
         try:
-            return _file_from(entry[3])
+            return _decl_from(entry[3])
         except (TypeError, ValueError, IndexError):
             return None
 
-    def put_file(self, item: FileStat, record: MigrationFile) -> None:
+    def put_file(self, item: FileStat, record: Decl) -> None:
         if self.directory is None or not item.ok:
             return
         if item.mtime_ns >= self._now_ns - _RACY_NS:
             self._racy = True
             return
-        self._entries()[item.path] = (*item.key(), _file_to(record))
+        self._entries()[item.path] = (*item.key(), _decl_to(record))
         self._dirty = True
 
     def get_label(self, item: FileStat) -> tuple[bool, str | None]:
@@ -153,9 +140,9 @@ class Cache:
             if not os.path.exists(ignore):
                 with open(ignore, "w", encoding="utf-8") as handle:
                     handle.write(_GITIGNORE)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.")
+            tmp = os.path.join(self.directory, f".{name}.{os.getpid()}.tmp")
             try:
-                with os.fdopen(fd, "wb") as handle:
+                with open(tmp, "wb") as handle:
                     marshal.dump(data, handle)
                 os.replace(tmp, os.path.join(self.directory, name))
             except BaseException:
@@ -170,36 +157,11 @@ class Cache:
 
 
 def _span_to(span: Span | None) -> tuple[int, int, int, int] | None:
-    return None if span is None else (span.line, span.column, span.end_line, span.end_column)
+    return None if span is None else tuple(span)  # type: ignore[return-value]
 
 
 def _span_from(data: Any) -> Span | None:
     return None if data is None else Span(*data)
-
-
-def _ref_to(ref: Ref) -> tuple[Any, ...]:
-    return (
-        ref.app,
-        ref.name,
-        _span_to(ref.span),
-        _span_to(ref.app_span),
-        _span_to(ref.name_span),
-        ref.kind.value,
-        ref.setting,
-    )
-
-
-def _ref_from(data: Any) -> Ref:
-    app, name, span, app_span, name_span, kind, setting = data
-    return Ref(
-        app,
-        name,
-        _span_from(span),
-        _span_from(app_span),
-        _span_from(name_span),
-        RefKind(kind),
-        setting,
-    )
 
 
 def _problem_to(problem: Problem) -> tuple[Any, ...]:
@@ -229,34 +191,34 @@ def _problem_from(data: Any) -> Problem:
     )
 
 
-def _file_to(record: MigrationFile) -> tuple[Any, ...]:
+def _decl_to(decl: Decl) -> tuple[Any, ...]:
     return (
-        record.path,
-        record.name,
-        tuple(_ref_to(r) for r in record.dependencies),
-        tuple(_ref_to(r) for r in record.replaces),
-        tuple(_ref_to(r) for r in record.run_before),
-        record.initial,
-        _span_to(record.class_span),
-        record.has_migration_class,
-        record.method.value,
-        tuple(_problem_to(p) for p in record.problems),
+        decl.path,
+        decl.name,
+        decl.dependencies,
+        decl.replaces,
+        decl.run_before,
+        decl.initial,
+        _span_to(decl.class_span),
+        decl.has_migration_class,
+        decl.method,
+        tuple(_problem_to(p) for p in decl.problems) if decl.problems else (),
     )
 
 
-def _file_from(data: Any) -> MigrationFile:
-    path, name, deps, replaces, run_before, initial, class_span, has_class, method, problems = data
-    return MigrationFile(
-        path=path,
-        name=name,
-        dependencies=tuple(_ref_from(r) for r in deps),
-        replaces=tuple(_ref_from(r) for r in replaces),
-        run_before=tuple(_ref_from(r) for r in run_before),
-        initial=initial,
-        class_span=_span_from(class_span),
-        has_migration_class=has_class,
-        method=ReadMethod(method),
-        problems=tuple(_problem_from(p) for p in problems),
+def _decl_from(data: Any) -> Decl:
+    path, name, deps, replaces, run_before, initial, span, has_class, method, problems = data
+    return Decl(
+        path,
+        name,
+        deps,
+        replaces,
+        run_before,
+        initial,
+        _span_from(span),
+        has_class,
+        method,
+        tuple(_problem_from(p) for p in problems) if problems else (),
     )
 
 

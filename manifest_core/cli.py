@@ -7,24 +7,22 @@ Exit codes: 0 clean, 1 findings (or a refused change), 2 usage or configuration 
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .checks import check_manifest
 from .config import Config, ConfigError, load_config
-from .fsops import ApplyError, apply_plan
-from .graph import Graph
 from .manifest import Manifest
 from .model import Problem, ProjectSummary, Severity
 from .output import count_line, problem_json, render_problems
 from .project import Project, find_root, load_project, load_summary, read_manifest
-from .update import plan_update
+
+if TYPE_CHECKING:
+    from .graph import Graph
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "github")
@@ -70,6 +68,8 @@ class Context:
         print(text, file=self.out)
 
     def json(self, data: Any) -> None:
+        import json
+
         json.dump(data, self.out, indent=2, sort_keys=False)
         self.out.write("\n")
 
@@ -158,11 +158,11 @@ def _graph_json(graph: Graph) -> dict[str, Any]:
         migration = graph.migrations[key]
         nodes[f"{key[0]}.{key[1]}"] = {
             "dependencies": [list(k) for k in graph.dependencies(key)],
-            "replaces": [list(r.key) for r in migration.file.replaces],
-            "run_before": [list(r.key) for r in migration.file.run_before],
-            "initial": bool(migration.file.initial),
+            "replaces": [list(r[:2]) for r in migration.decl.replaces],
+            "run_before": [list(r[:2]) for r in migration.decl.run_before],
+            "initial": bool(migration.decl.initial),
             "path": migration.path,
-            "line": migration.file.class_span.line if migration.file.class_span else 1,
+            "line": migration.decl.class_span.line if migration.decl.class_span else 1,
         }
     return nodes
 
@@ -215,6 +215,9 @@ def _configure_update(parser: argparse.ArgumentParser) -> None:
 
 @command("update", "write migrations.toml from the migrations on disk", _configure_update)
 def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
+    from .fsops import ApplyError, apply_plan
+    from .update import plan_update
+
     manifest = ctx.manifest
     result = plan_update(ctx.summary(), manifest)
     if result.blocking:
@@ -254,6 +257,8 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"{manifest.path} is already up to date.")
         return EXIT_OK
     if args.dry_run:
+        import difflib
+
         diff = difflib.unified_diff(
             manifest.text.splitlines(keepends=True),
             result.content.splitlines(keepends=True),

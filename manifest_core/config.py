@@ -19,14 +19,14 @@ Sub-tables owned by other commands (``lint``, ``resolve``) are kept raw here and
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .graph import DEFAULT_SWAPPABLE
+from .model import DEFAULT_SWAPPABLE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,11 +79,12 @@ class Config:
         )
 
 
-def load_config(root: str | Path) -> Config:
+def load_config(root: str | os.PathLike[str]) -> Config:
     """Read ``pyproject.toml`` at ``root``. A missing file or table gives the defaults."""
-    path = Path(root) / PYPROJECT
+    path = os.path.join(root, PYPROJECT)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except FileNotFoundError:
         return Config()
     except (OSError, UnicodeDecodeError) as exc:

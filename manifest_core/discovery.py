@@ -17,11 +17,13 @@ own ``migrations`` package) is decided later, from the modules' contents.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from . import codes
 from .model import Problem
@@ -52,8 +54,7 @@ SKIP_DIRS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class FileStat:
+class FileStat(NamedTuple):
     """A file and the stat fields the cache is keyed on. ``ok`` is False when stat failed."""
 
     path: str
@@ -84,16 +85,12 @@ class Scan:
     def fingerprint(self, *extra: str) -> bytes:
         """Changes whenever a file is added, removed or modified, or ``extra`` changes."""
         digest = hashlib.blake2b(digest_size=20)
-        for text in extra:
-            digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(marshal.dumps(extra))
         for package in self.packages:
-            digest.update(
-                f"P{package.path}\0{package.explicit:d}\n".encode("utf-8", "surrogatepass")
-            )
-            if package.apps_py is not None:
-                digest.update(_stat_line("A", package.apps_py))
-            for module in package.modules:
-                digest.update(_stat_line("M", module))
+            apps_py = tuple(package.apps_py) if package.apps_py else None
+            modules = tuple(map(tuple, package.modules))
+            state: Any = (package.path, package.explicit, apps_py, modules)
+            digest.update(marshal.dumps(state))
         return digest.digest()
 
     def files(self) -> Iterable[FileStat]:
@@ -101,12 +98,6 @@ class Scan:
             yield from package.modules
             if package.apps_py is not None:
                 yield package.apps_py
-
-
-def _stat_line(kind: str, item: FileStat) -> bytes:
-    return f"{kind}{item.path}\0{item.mtime_ns}\0{item.size}\0{item.ino}\n".encode(
-        "utf-8", "surrogatepass"
-    )
 
 
 def _file_stat(path: str, full: str) -> FileStat:
@@ -142,7 +133,16 @@ def scan(
                 entries = list(it)
         except OSError:
             continue
-        names = {e.name for e in entries}
+        names: set[str] = set()
+        folders: list[str] = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.name)
+                    continue
+            except OSError:
+                continue
+            names.add(entry.name)
         if rel and "pyvenv.cfg" in names:
             continue  # a virtual environment, whatever its name
         if "apps.py" in names:
@@ -169,15 +169,10 @@ def scan(
                     "no migrations",
                 )
             )
-        for entry in entries:
-            if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info"):
+        for name in folders:
+            if name in SKIP_DIRS or name.endswith(".egg-info"):
                 continue
-            try:
-                if not entry.is_dir(follow_symlinks=False):
-                    continue
-            except OSError:
-                continue
-            child = _join(rel, entry.name)
+            child = _join(rel, name)
             if exclude is not None and exclude.match(child) and child not in explicit_set:
                 continue
             stack.append(child)
@@ -211,31 +206,25 @@ def _package(
     explicit: bool,
 ) -> Package:
     modules = []
+    prefix = f"{rel}/" if rel else ""
     for entry in entries:
-        if not _is_module_name(entry.name):
+        name = entry.name
+        if name[-3:] != ".py" or name[0] in "_~" or "." in name[:-3]:
             continue
-        try:
-            if entry.is_dir():
-                continue
-        except OSError:
-            pass
-        path = _join(rel, entry.name)
         try:
             st = entry.stat()
         except OSError:
-            modules.append(FileStat(path, 0, 0, 0, ok=False))
+            modules.append(FileStat(prefix + name, 0, 0, 0, False))
+            continue
+        if stat.S_ISDIR(st.st_mode):
             continue
         if not stat.S_ISREG(st.st_mode):
-            modules.append(FileStat(path, 0, 0, 0, ok=False))
+            modules.append(FileStat(prefix + name, 0, 0, 0, False))
             continue
-        modules.append(FileStat(path, st.st_mtime_ns, st.st_size, st.st_ino))
+        modules.append(FileStat(prefix + name, st.st_mtime_ns, st.st_size, st.st_ino))
+    modules.sort()
     parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
-    return Package(
-        path=rel,
-        modules=tuple(sorted(modules, key=lambda m: m.path)),
-        apps_py=apps_py.get(parent),
-        explicit=explicit,
-    )
+    return Package(path=rel, modules=tuple(modules), apps_py=apps_py.get(parent), explicit=explicit)
 
 
 def _join(rel: str, name: str) -> str:

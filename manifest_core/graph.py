@@ -13,23 +13,30 @@ dependency on a deleted migration is valid when a squash replaces it):
 Apps that are not in the repository (``auth``, ``contenttypes``, third-party apps) are *external*:
 references to them are kept as edges but not validated, since their migrations are not on disk here.
 Unlike Django, which stops at the first error, every problem is reported and the graph stays usable.
+
+The graph works on declarations only (:class:`~manifest_core.model.Decl`). To place a problem on
+the exact reference, the caller may pass ``locate``, which finds the written reference (with its
+source spans) in the migration's file; without it, problems sit on the ``class Migration`` line.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from . import codes
-from .model import Key, Location, Migration, Problem, Ref, RefKind
+from .model import DEFAULT_SWAPPABLE, DepKey, Key, Location, Migration, Problem, Ref, Span
 
-DEFAULT_SWAPPABLE: Mapping[str, str] = {"AUTH_USER_MODEL": "auth.User"}
 _SPECIAL = ("__first__", "__latest__")
 #: Labels of apps that ship with Django: references to them are never typos.
 _KNOWN_EXTERNAL = frozenset(
     {"admin", "auth", "contenttypes", "flatpages", "redirects", "sessions", "sites", "gis"}
 )
+
+#: ``locate(migration, attribute, written)`` returns the written reference with its spans.
+Locate = Callable[[Migration, str, DepKey], "Ref | None"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,9 @@ class Graph:
 
     migrations: Mapping[Key, Migration]  #: every migration file, replaced or not
     nodes: frozenset[Key]  #: the nodes left after replacement, as in ``MigrationGraph.nodes``
-    parents: Mapping[Key, frozenset[Key]]  #: includes edges to external apps' nodes
-    children: Mapping[Key, frozenset[Key]]
+    #: Read-only by contract (typed ``AbstractSet``); includes edges to external apps' nodes.
+    parents: Mapping[Key, AbstractSet[Key]]
+    children: Mapping[Key, AbstractSet[Key]]
     leaves: Mapping[str, tuple[Key, ...]]  #: per app, sorted, as ``leaf_nodes(app)``
     roots: Mapping[str, tuple[Key, ...]]
     replaced_by: Mapping[Key, Key]  #: replaced key -> the squash that replaced it
@@ -58,100 +66,103 @@ class Graph:
 
     def ancestors(self, key: Key) -> set[Key]:
         """Every node ``key`` depends on, directly or not (within this repository's nodes)."""
-        seen: set[Key] = set()
-        stack = [key]
-        while stack:
-            for parent in self.parents.get(stack.pop(), ()):
-                if parent not in seen and parent in self.nodes:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+        return self._closure(key, self.parents)
 
     def descendants(self, key: Key) -> set[Key]:
+        """Every node that depends on ``key``, directly or not."""
+        return self._closure(key, self.children)
+
+    def _closure(self, key: Key, edges: Mapping[Key, AbstractSet[Key]]) -> set[Key]:
         seen: set[Key] = set()
         stack = [key]
         while stack:
-            for child in self.children.get(stack.pop(), ()):
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
+            for other in edges.get(stack.pop(), ()):
+                if other not in seen and other in self.nodes:
+                    seen.add(other)
+                    stack.append(other)
         return seen
 
 
 class _Builder:
-    def __init__(self, migrations: Sequence[Migration], swappable: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        migrations: Sequence[Migration],
+        swappable: Mapping[str, str],
+        locate: Locate | None,
+    ) -> None:
         self.migrations = {m.key: m for m in sorted(migrations, key=lambda m: m.key)}
         self.swappable = swappable
-        self.apps = frozenset(app for app, _ in self.migrations)
-        self.nodes: set[Key] = set(self.migrations)
+        self.locate = locate
         self.by_app: dict[str, set[Key]] = {}
         for key in self.migrations:
             self.by_app.setdefault(key[0], set()).add(key)
+        self.apps = frozenset(self.by_app)
+        self.nodes: set[Key] = set(self.migrations)
         self.dummies: set[Key] = set()
-        self._ends_cache: dict[tuple[str, str], list[Key]] = {}
         self.parents: dict[Key, set[Key]] = {k: set() for k in self.migrations}
         self.children: dict[Key, set[Key]] = {k: set() for k in self.migrations}
         self.external_parents: dict[Key, set[Key]] = {}
         self.replaced_by: dict[Key, Key] = {}
         self.problems: list[Problem] = []
+        self._ends: dict[tuple[str, bool], list[Key]] = {}
 
     # -- helpers mirroring MigrationGraph -----------------------------------------------------
     def _ensure(self, key: Key) -> None:
         """Add a placeholder node for a missing parent or child, as ``add_dummy_node`` does."""
-        if key not in self.parents:
-            self.dummies.add(key)
-            self.nodes.add(key)
-            self.by_app.setdefault(key[0], set()).add(key)
-            self.parents[key] = set()
-            self.children[key] = set()
-            self._invalidate(key[0])
+        self.dummies.add(key)
+        self.nodes.add(key)
+        self.by_app.setdefault(key[0], set()).add(key)
+        self.parents[key] = set()
+        self.children[key] = set()
+        self._ends.pop((key[0], True), None)
+        self._ends.pop((key[0], False), None)
 
     def _add_edge(self, child: Key, parent: Key) -> None:
-        self._ensure(child)
-        self._ensure(parent)
+        if child not in self.parents:
+            self._ensure(child)
+        if parent not in self.parents:
+            self._ensure(parent)
         self.parents[child].add(parent)
         self.children[parent].add(child)
-        if child[0] == parent[0]:
-            self._invalidate(child[0])
+        if child[0] == parent[0] and self._ends:
+            self._ends.pop((child[0], True), None)
+            self._ends.pop((child[0], False), None)
 
-    def _invalidate(self, app: str) -> None:
-        self._ends_cache.pop((app, "roots"), None)
-        self._ends_cache.pop((app, "leaves"), None)
-
-    def _roots(self, app: str) -> list[Key]:
-        cached = self._ends_cache.get((app, "roots"))
+    def _ends_of(self, app: str, roots: bool) -> list[Key]:
+        """Sorted roots (or leaves) of ``app``: nodes with no same-app parent (or child)."""
+        cached = self._ends.get((app, roots))
         if cached is None:
+            edges = self.parents if roots else self.children
             cached = sorted(
-                n for n in self.by_app.get(app, ()) if all(p[0] != app for p in self.parents[n])
+                n for n in self.by_app.get(app, ()) if all(e[0] != app for e in edges[n])
             )
-            self._ends_cache[(app, "roots")] = cached
+            self._ends[(app, roots)] = cached
         return cached
 
-    def _leaves(self, app: str) -> list[Key]:
-        cached = self._ends_cache.get((app, "leaves"))
-        if cached is None:
-            cached = sorted(
-                n for n in self.by_app.get(app, ()) if all(c[0] != app for c in self.children[n])
-            )
-            self._ends_cache[(app, "leaves")] = cached
-        return cached
+    def _where(self, migration: Migration, attr: str, written: DepKey, part: str) -> Span | None:
+        ref = self.locate(migration, attr, written) if self.locate else None
+        if ref is None:
+            return migration.decl.class_span
+        spans = {"name": ref.name_span, "app": ref.app_span}
+        return spans.get(part) or ref.span
 
-    def resolve_ref(self, ref: Ref, migration: Migration) -> Key | None:
+    def _resolve(self, written: DepKey, migration: Migration, attr: str) -> Key | None:
         """Swappable settings to ``(app, "__first__")``; ``None`` when the setting is unknown."""
-        if ref.kind is RefKind.SWAPPABLE and ref.setting is not None:
-            model = self.swappable.get(ref.setting)
-            if model is None:
-                self.problems.append(
-                    codes.UNKNOWN_SWAPPABLE.problem(
-                        migration.path,
-                        ref.span,
-                        f"swappable_dependency(settings.{ref.setting}): the setting's value is "
-                        "not known, so this dependency is left out of the graph",
-                    )
+        app, name, setting = written
+        if not setting:
+            return (app, name)
+        model = self.swappable.get(setting)
+        if model is None:
+            self.problems.append(
+                codes.UNKNOWN_SWAPPABLE.problem(
+                    migration.path,
+                    self._where(migration, attr, written, "whole"),
+                    f"swappable_dependency(settings.{setting}): the setting's value is "
+                    "not known, so this dependency is left out of the graph",
                 )
-                return None
-            return (model.split(".", 1)[0], "__first__")
-        return ref.key
+            )
+            return None
+        return (model.split(".", 1)[0], "__first__")
 
     def _check_key(self, key: Key, current_app: str) -> Key | None:
         if key[1] not in _SPECIAL or key in self.nodes:
@@ -160,28 +171,35 @@ class _Builder:
             return None
         if key[0] not in self.apps:
             return key  # an external app: kept as written
-        found = self._roots(key[0]) if key[1] == "__first__" else self._leaves(key[0])
+        found = self._ends_of(key[0], key[1] == "__first__")
         return found[0] if found else None
 
     # -- the five steps --------------------------------------------------------------------------
     def build(self) -> Graph:
-        deps: dict[Key, list[tuple[Ref, Key]]] = {}
+        resolved: list[tuple[Key, Migration, list[tuple[DepKey, Key]]]] = []
         for key, migration in self.migrations.items():
-            resolved = []
-            for ref in migration.file.dependencies:
-                target = self.resolve_ref(ref, migration)
+            targets = []
+            for written in migration.decl.dependencies:
+                target = (
+                    self._resolve(written, migration, "dependencies")
+                    if written[2]
+                    else (written[0], written[1])
+                )
                 if target is not None:
-                    resolved.append((ref, target))
-            deps[key] = resolved
+                    targets.append((written, target))
+            resolved.append((key, migration, targets))
         # 2. internal dependencies
-        for key, resolved in deps.items():
-            for _, parent in resolved:
+        parents, children = self.parents, self.children
+        for key, _, targets in resolved:
+            for _, parent in targets:
                 if parent[0] == key[0] and parent[1] != "__first__":
-                    self._add_edge(key, parent)
+                    if parent not in parents:
+                        self._ensure(parent)
+                    parents[key].add(parent)
+                    children[parent].add(key)
         # 3. external dependencies and run_before
-        for key, resolved in deps.items():
-            migration = self.migrations[key]
-            for ref, parent in resolved:
+        for key, migration, targets in resolved:
+            for written, parent in targets:
                 if parent[0] == key[0]:
                     continue
                 target = self._check_key(parent, key[0])
@@ -191,9 +209,9 @@ class _Builder:
                     self._add_edge(key, target)
                 else:
                     self.external_parents.setdefault(key, set()).add(target)
-                    self._note_external(migration, ref, target)
-            for ref in migration.file.run_before:
-                run_before = self.resolve_ref(ref, migration)
+                    self._note_external(migration, written, target)
+            for written in migration.decl.run_before:
+                run_before = self._resolve(written, migration, "run_before")
                 if run_before is None:
                     continue
                 target = self._check_key(run_before, key[0])
@@ -206,46 +224,46 @@ class _Builder:
         self._report_cycles()
         return self._freeze()
 
-    def _note_external(self, migration: Migration, ref: Ref, target: Key) -> None:
-        if target[0] in _KNOWN_EXTERNAL or ref.kind is RefKind.SWAPPABLE:
+    def _note_external(self, migration: Migration, written: DepKey, target: Key) -> None:
+        if target[0] in _KNOWN_EXTERNAL or written[2]:
             return
         close = difflib.get_close_matches(target[0], sorted(self.apps), n=1, cutoff=0.75)
         if close:
             self.problems.append(
                 codes.SUSPICIOUS_APP.problem(
                     migration.path,
-                    ref.app_span or ref.span,
+                    self._where(migration, "dependencies", written, "app"),
                     f"depends on app {target[0]!r}, which is not in this repository; "
                     f"did you mean {close[0]!r}?",
                 )
             )
 
     def _replace_all(self) -> None:
-        replacements = [m for m in self.migrations.values() if m.file.replaces]
+        replacements = [m for m in self.migrations.values() if m.decl.replaces]
         replacing = {m.key for m in replacements}
         # Django applies squashes in arbitrary order, so a squash that replaces another squash
         # (still listing ``replaces``) loads or fails depending on that order. Report it, and
         # apply inner squashes first, the only order in which Django succeeds.
         nested = {
-            m.key: [r.key for r in m.file.replaces if r.key in replacing] for m in replacements
+            m.key: [r[:2] for r in m.decl.replaces if r[:2] in replacing] for m in replacements
         }
-        ordered = sorted(replacements, key=lambda m: (_depth(m.key, nested), m.key))
         replacers: dict[Key, list[Key]] = {}
         for migration in replacements:
-            for ref in migration.file.replaces:
-                replacers.setdefault(ref.key, []).append(migration.key)
+            for written in migration.decl.replaces:
+                replacers.setdefault(written[:2], []).append(migration.key)
         for key, squashes in sorted(replacers.items()):
-            if len(set(squashes)) > 1:
-                first = self.migrations[squashes[0]]
+            distinct = sorted(set(squashes))
+            if len(distinct) > 1:
+                first = self.migrations[distinct[0]]
                 self.problems.append(
                     codes.NESTED_SQUASH.problem(
                         first.path,
-                        first.file.class_span,
+                        first.decl.class_span,
                         f"{_dotted(key)} is replaced by both "
-                        + " and ".join(_dotted(s) for s in sorted(set(squashes))),
+                        + " and ".join(_dotted(s) for s in distinct),
                         related=tuple(
-                            Location(self.migrations[s].path, self.migrations[s].file.class_span)
-                            for s in sorted(set(squashes))[1:]
+                            Location(self.migrations[s].path, self.migrations[s].decl.class_span)
+                            for s in distinct[1:]
                         ),
                     )
                 )
@@ -254,12 +272,12 @@ class _Builder:
                 self.problems.append(
                     codes.NESTED_SQUASH.problem(
                         migration.path,
-                        migration.file.class_span,
+                        migration.decl.class_span,
                         f"{_dotted(migration.key)} replaces {_dotted(inner)}, which is itself a "
                         "squashed migration still listing `replaces`",
                     )
                 )
-        for migration in ordered:
+        for migration in sorted(replacements, key=lambda m: (_depth(m.key, nested), m.key)):
             self._remove_replaced_nodes(migration)
 
     def _remove_replaced_nodes(self, migration: Migration) -> None:
@@ -268,13 +286,13 @@ class _Builder:
             self.problems.append(
                 codes.DANGLING_REPLACEMENT.problem(
                     migration.path,
-                    migration.file.class_span,
+                    migration.decl.class_span,
                     f"{_dotted(replacement)} was itself replaced, so it cannot replace "
                     "the migrations it lists",
                 )
             )
             return
-        replaced = {r.key for r in migration.file.replaces}
+        replaced = {written[:2] for written in migration.decl.replaces}
         for key in sorted(replaced):
             if key not in self.parents:
                 continue
@@ -305,11 +323,13 @@ class _Builder:
                 migration = self.migrations.get(child)
                 if migration is None:
                     continue
-                ref = self._ref_to(migration, missing)
+                written = self._written(migration.decl.dependencies, missing, migration)
                 self.problems.append(
                     codes.MISSING_DEPENDENCY.problem(
                         migration.path,
-                        (ref.name_span or ref.span) if ref else migration.file.class_span,
+                        self._where(migration, "dependencies", written, "name")
+                        if written
+                        else migration.decl.class_span,
                         f"{_dotted(child)} depends on {_dotted(missing)}, which does not exist",
                     )
                 )
@@ -317,11 +337,13 @@ class _Builder:
                 migration = self.migrations.get(parent)
                 if migration is None:
                     continue
-                ref = next((r for r in migration.file.run_before if r.key == missing), None)
+                written = self._written(migration.decl.run_before, missing, migration)
                 self.problems.append(
                     codes.MISSING_DEPENDENCY.problem(
                         migration.path,
-                        (ref.name_span or ref.span) if ref else migration.file.class_span,
+                        self._where(migration, "run_before", written, "name")
+                        if written
+                        else migration.decl.class_span,
                         f"{_dotted(parent)} must run before {_dotted(missing)}, "
                         "which does not exist",
                     )
@@ -334,31 +356,47 @@ class _Builder:
             self.nodes.discard(missing)
             self.by_app[missing[0]].discard(missing)
         self.dummies.clear()
-        self._ends_cache.clear()
+        self._ends.clear()
 
-    def _ref_to(self, migration: Migration, target: Key) -> Ref | None:
-        for ref in migration.file.dependencies:
-            if ref.key == target:
-                return ref
-        for ref in migration.file.dependencies:
-            resolved = self.resolve_ref(ref, migration) if ref.kind is RefKind.SWAPPABLE else None
-            if resolved and resolved[0] == target[0]:
-                return ref
+    def _written(
+        self, written: tuple[DepKey, ...], target: Key, migration: Migration
+    ) -> DepKey | None:
+        """The reference as written that resolved to ``target``."""
+        for item in written:
+            if item[:2] == target:
+                return item
+        for item in written:
+            if item[2] and (self.swappable.get(item[2], "").split(".", 1)[0] == target[0]):
+                return item
         return None
 
     def _report_cycles(self) -> None:
+        # Kahn's algorithm proves most graphs acyclic quickly; only what it cannot order is
+        # searched for the cycles themselves.
+        pending = {n: len(self.parents[n]) for n in self.nodes}
+        ready = [n for n, count in pending.items() if count == 0]
+        while ready:
+            node = ready.pop()
+            for child in self.children[node]:
+                pending[child] -= 1
+                if pending[child] == 0:
+                    ready.append(child)
+        cyclic = {n for n, count in pending.items() if count > 0}
+        if cyclic:
+            self._find_cycles(cyclic)
+
+    def _find_cycles(self, candidates: set[Key]) -> None:
         state: dict[Key, int] = {}
         reported: set[frozenset[Key]] = set()
-        for start in sorted(self.nodes):
+        for start in sorted(candidates):
             if state.get(start):
                 continue
-            stack: list[tuple[Key, Iterable[Key]]] = [(start, iter(sorted(self.children[start])))]
+            stack = [(start, iter(sorted(self.children[start] & candidates)))]
             path = [start]
             state[start] = 1
             while stack:
-                node, it = stack[-1]
-                advanced = False
-                for child in it:
+                node, children = stack[-1]
+                for child in children:
                     mark = state.get(child, 0)
                     if mark == 1:
                         cycle = path[path.index(child) :]
@@ -368,10 +406,9 @@ class _Builder:
                     elif mark == 0:
                         state[child] = 1
                         path.append(child)
-                        stack.append((child, iter(sorted(self.children[child]))))
-                        advanced = True
+                        stack.append((child, iter(sorted(self.children[child] & candidates))))
                         break
-                if not advanced:
+                else:
                     state[node] = 2
                     path.pop()
                     stack.pop()
@@ -382,27 +419,39 @@ class _Builder:
         self.problems.append(
             codes.CIRCULAR_DEPENDENCY.problem(
                 first.path,
-                first.file.class_span,
+                first.decl.class_span,
                 f"circular dependency: {listed}",
                 related=tuple(
-                    Location(self.migrations[k].path, self.migrations[k].file.class_span)
+                    Location(self.migrations[k].path, self.migrations[k].decl.class_span)
                     for k in cycle[1:]
                 ),
             )
         )
 
     def _freeze(self) -> Graph:
-        parents = {
-            k: frozenset(v | self.external_parents.get(k, set())) for k, v in self.parents.items()
-        }
-        apps = sorted(self.apps)
+        has_parent: set[Key] = set()  # in its own app
+        has_child: set[Key] = set()
+        for key, value in self.parents.items():
+            for parent in value:
+                if parent[0] == key[0]:
+                    has_parent.add(key)
+                    has_child.add(parent)
+        for key, external in self.external_parents.items():
+            self.parents[key] |= external
+        leaves: dict[str, list[Key]] = {app: [] for app in sorted(self.apps)}
+        roots: dict[str, list[Key]] = {app: [] for app in leaves}
+        for key in sorted(self.nodes):
+            if key not in has_child:
+                leaves[key[0]].append(key)
+            if key not in has_parent:
+                roots[key[0]].append(key)
         return Graph(
             migrations=self.migrations,
             nodes=frozenset(self.nodes),
-            parents=parents,
-            children={k: frozenset(v) for k, v in self.children.items()},
-            leaves={app: tuple(self._leaves(app)) for app in apps},
-            roots={app: tuple(self._roots(app)) for app in apps},
+            parents=self.parents,
+            children=self.children,
+            leaves={app: tuple(keys) for app, keys in leaves.items()},
+            roots={app: tuple(keys) for app, keys in roots.items()},
             replaced_by=self.replaced_by,
             problems=tuple(self.problems),
         )
@@ -418,7 +467,9 @@ def _dotted(key: Key) -> str:
 
 
 def build_graph(
-    migrations: Sequence[Migration], swappable: Mapping[str, str] = DEFAULT_SWAPPABLE
+    migrations: Sequence[Migration],
+    swappable: Mapping[str, str] = DEFAULT_SWAPPABLE,
+    locate: Locate | None = None,
 ) -> Graph:
-    """Build the graph Django would load from these migration files (see the module docstring)."""
-    return _Builder(migrations, swappable).build()
+    """Build the graph Django would load from these migrations (see the module docstring)."""
+    return _Builder(migrations, swappable, locate).build()

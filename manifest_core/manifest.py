@@ -16,8 +16,6 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import tomli_w
-
 from . import codes
 from .model import Location, Problem, Span
 from .text import ConflictedText, find_conflicts, split_lines
@@ -47,6 +45,8 @@ HEADER = """\
 
 def render_manifest(apps: Mapping[str, tuple[str, str]]) -> str:
     """The manifest for ``{label: (head, path)}``: same input, same bytes, LF line endings."""
+    import tomli_w  # only writers need it
+
     document = {
         "version": FORMAT_VERSION,
         "apps": {label: {"head": apps[label][0], "path": apps[label][1]} for label in sorted(apps)},

@@ -1,24 +1,29 @@
 """Load a repository's migrations: discovery, reading, labels and the graph, with the cache.
 
-:func:`load_project` gives the full model (every file, every edge). :func:`load_summary` gives only
-what ``check``, ``update`` and ``show`` need, straight from the cache when nothing changed.
+:func:`load_project` gives the full model (every declaration, every edge). :func:`load_summary`
+gives only what ``check``, ``update`` and ``show`` need, straight from the cache when nothing
+changed. Files are read for their declarations only; :meth:`Project.read_file` reads one file in
+full (with source spans) when a caller needs to edit it or point into it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import codes
 from .cache import Cache
 from .config import Config, compile_patterns, load_config
 from .discovery import FileStat, Package, Scan, scan
-from .graph import Graph, build_graph
-from .labels import choose_label, label_from_apps_py
 from .manifest import Manifest, parse_manifest
 from .model import (
     AppSummary,
+    Decl,
+    DepKey,
     Head,
     Location,
     Migration,
@@ -26,9 +31,16 @@ from .model import (
     Problem,
     ProjectSummary,
     ReadMethod,
+    Ref,
+    dep_key,
 )
-from .reader import migration_name, parse_migration, read_migration
 from .text import DecodeError, decode_source
+
+if TYPE_CHECKING:
+    from .graph import Graph
+
+# The reader, the graph and the label reader (which bring ``ast``) are imported where files are
+# read: a warm ``check`` answers from the cache without them, and starts faster for it.
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,10 @@ class Project:
     problems: tuple[Problem, ...]
     #: Folders named ``migrations`` judged not to be an app's migration package.
     skipped: tuple[str, ...] = ()
-    files: Mapping[str, MigrationFile] = field(default_factory=dict)
+    #: Every module read in the apps' migration packages, by path.
+    decls: Mapping[str, Decl] = field(default_factory=dict)
+    #: Buffer contents that override the disk (the language server's open files).
+    overlays: Mapping[str, str] = field(default_factory=dict)
 
     def summary(self) -> ProjectSummary:
         apps = []
@@ -62,7 +77,7 @@ class Project:
                 Head(
                     key[1],
                     self.graph.migrations[key].path,
-                    self.graph.migrations[key].file.class_span,
+                    self.graph.migrations[key].decl.class_span,
                 )
                 for key in self.graph.leaves.get(label, ())
             )
@@ -75,6 +90,23 @@ class Project:
                 if migration.path == path:
                     return migration
         return None
+
+    def read_file(self, path: str) -> MigrationFile:
+        """One migration file read in full, with the source span of every reference."""
+        return read_full(self.root, path, self.overlays)
+
+
+def read_full(root: str, path: str, overlays: Mapping[str, str] | None = None) -> MigrationFile:
+    """A migration file read in full (with spans), from ``overlays`` or else from disk."""
+    from .reader import parse_migration, read_migration
+
+    if overlays and path in overlays:
+        return parse_migration(path, overlays[path])
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            return read_migration(path, handle.read())
+    except OSError as exc:
+        return _unreadable(path, f"cannot be opened: {exc.strerror or exc}")
 
 
 def find_root(start: str) -> str:
@@ -112,6 +144,18 @@ def read_manifest(root: str, config: Config) -> Manifest:
     return parse_manifest(text, config.manifest)
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading builds many small objects and no reference cycles: collecting is wasted time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _Loader:
     def __init__(
         self,
@@ -132,17 +176,22 @@ class _Loader:
         self.scan: Scan = scan(
             self.root, exclude=compile_patterns(config.exclude), explicit=sorted(explicit)
         )
+        self._full: dict[str, MigrationFile] = {}
 
     def fingerprint(self) -> bytes:
         return self.scan.fingerprint(
             self.config.fingerprint(), repr(sorted(self.manifest_labels.items()))
         )
 
-    def read_file(self, item: FileStat) -> MigrationFile:
+    def read_decl(self, item: FileStat) -> Decl:
+        from .reader import parse_migration, read_declarations
+
         if item.path in self.overlays:
-            return parse_migration(item.path, self.overlays[item.path])
+            return parse_migration(item.path, self.overlays[item.path]).decl()
         if not item.ok:
-            return _unreadable(item.path, "cannot be opened (a broken or looping symbolic link?)")
+            return _unreadable(
+                item.path, "cannot be opened (a broken or looping symbolic link?)"
+            ).decl()
         cached = self.cache.get_file(item)
         if cached is not None:
             return cached
@@ -150,10 +199,19 @@ class _Loader:
             with open(os.path.join(self.root, item.path), "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            return _unreadable(item.path, f"cannot be opened: {exc.strerror or exc}")
-        record = read_migration(item.path, data)
-        self.cache.put_file(item, record)
-        return record
+            return _unreadable(item.path, f"cannot be opened: {exc.strerror or exc}").decl()
+        decl = read_declarations(item.path, data)
+        self.cache.put_file(item, decl)
+        return decl
+
+    def locate(self, migration: Migration, attr: str, written: DepKey) -> Ref | None:
+        """The written reference with its spans: reads the file in full, once, on demand."""
+        path = migration.path
+        full = self._full.get(path)
+        if full is None:
+            full = self._full[path] = read_full(self.root, path, self.overlays)
+        refs: tuple[Ref, ...] = getattr(full, attr, ())
+        return next((r for r in refs if dep_key(r) == written), None)
 
     def apps_py_label(self, item: FileStat | None) -> str | None:
         if item is None:
@@ -161,6 +219,8 @@ class _Loader:
         found, label = self.cache.get_label(item)
         if found:
             return label
+        from .labels import label_from_apps_py
+
         try:
             with open(os.path.join(self.root, item.path), "rb") as handle:
                 label = label_from_apps_py(handle.read())
@@ -170,13 +230,20 @@ class _Loader:
         return label
 
     def load(self) -> Project:
+        with _gc_paused():
+            return self._load()
+
+    def _load(self) -> Project:
+        from .graph import build_graph
+        from .labels import choose_label
+
         problems: list[Problem] = list(self.scan.notes)
-        files: dict[str, MigrationFile] = {}
+        decls: dict[str, Decl] = {}
         apps: dict[str, App] = {}
         claimed: dict[str, tuple[str, str]] = {}
         skipped: list[str] = []
         for package in self.scan.packages:
-            records = [self.read_file(m) for m in self._modules(package)]
+            records = [self.read_decl(m) for m in self._modules(package)]
             if not _is_migration_package(package, records):
                 skipped.append(package.path)
                 continue
@@ -200,18 +267,21 @@ class _Loader:
                 continue
             claimed[label] = (package.path, source)
             migrations = []
-            for record in records:
-                files[record.path] = record
-                problems.extend(record.problems)
-                if record.method is ReadMethod.NONE:
+            for decl in records:
+                decls[decl.path] = decl
+                if decl.problems:
+                    problems.extend(decl.problems)
+                if decl.method == ReadMethod.NONE.value:
                     continue
-                if not record.has_migration_class:
-                    problems.append(_no_migration_class(record))
+                if not decl.has_migration_class:
+                    problems.append(_no_migration_class(decl))
                     continue
-                migrations.append(Migration(label, record))
+                migrations.append(Migration(label, decl))
             apps[label] = App(label, package.path, source, tuple(migrations))
         graph = build_graph(
-            [m for app in apps.values() for m in app.migrations], self.config.swappable
+            [m for app in apps.values() for m in app.migrations],
+            self.config.swappable,
+            self.locate,
         )
         problems.extend(graph.problems)
         problems.sort(key=Problem.sort_key)
@@ -224,7 +294,8 @@ class _Loader:
             graph=graph,
             problems=tuple(problems),
             skipped=tuple(skipped),
-            files=files,
+            decls=decls,
+            overlays=self.overlays,
         )
 
     def _modules(self, package: Package) -> list[FileStat]:
@@ -240,17 +311,17 @@ class _Loader:
                 and "." not in name[:-3]
             ):
                 modules.append(FileStat(path, 0, 0, 0))
-        return sorted(modules, key=lambda m: m.path)
+        return sorted(modules)
 
 
-def _is_migration_package(package: Package, records: list[MigrationFile]) -> bool:
+def _is_migration_package(package: Package, records: list[Decl]) -> bool:
     """Whether a folder is an app's migrations package rather than one that shares the name.
 
     A migration framework's own ``migrations`` package, a helper library or a folder of tests
     about migrations defines few or no ``Migration`` classes; an app's package is mostly them.
     Folders named in ``migrations.toml`` or the settings are taken at their word.
     """
-    readable = [r for r in records if r.method is not ReadMethod.NONE]
+    readable = [r for r in records if r.method != ReadMethod.NONE.value]
     with_class = sum(1 for r in readable if r.has_migration_class)
     if package.explicit:
         return bool(records)
@@ -258,6 +329,8 @@ def _is_migration_package(package: Package, records: list[MigrationFile]) -> boo
 
 
 def _unreadable(path: str, message: str) -> MigrationFile:
+    from .reader import migration_name
+
     return MigrationFile(
         path=path,
         name=migration_name(path),
@@ -266,12 +339,12 @@ def _unreadable(path: str, message: str) -> MigrationFile:
     )
 
 
-def _no_migration_class(record: MigrationFile) -> Problem:
-    if record.class_span is not None:
+def _no_migration_class(decl: Decl) -> Problem:
+    if decl.class_span is not None:
         message = "its Migration class does not subclass migrations.Migration"
     else:
         message = "defines no Migration class; Django raises BadMigrationError when loading it"
-    return codes.NO_MIGRATION_CLASS.problem(record.path, record.class_span, message)
+    return codes.NO_MIGRATION_CLASS.problem(decl.path, decl.class_span, message)
 
 
 def load_project(

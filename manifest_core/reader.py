@@ -1,11 +1,15 @@
 """The static migration reader: what a migration file declares, without importing it.
 
-Three readers share one result type, :class:`~manifest_core.model.MigrationFile`:
+Two results, three readers:
 
-* the **fast path** understands files shaped like ``makemigrations`` output with a few regular
-  expressions. It declines (returns ``None``) on anything it does not fully understand;
-* the **ast path** parses the module and evaluates the ``Migration`` class body statically. It is
-  the reference: the fast path must agree with it wherever the fast path answers;
+* :func:`read_declarations` gives a :class:`~manifest_core.model.Decl`: only what the graph needs,
+  no source positions. Its **fast path** understands files shaped like ``makemigrations`` output
+  with a few string searches and declines anything it does not fully understand; it is what keeps
+  ``check`` close to the cost of reading the files;
+* :func:`parse_migration` gives a :class:`~manifest_core.model.MigrationFile`, with the exact span
+  of every reference, for edits and diagnostics. The **ast path** parses the module and evaluates
+  the ``Migration`` class body statically. It is the reference: the fast path must agree with it
+  wherever the fast path answers;
 * the **tolerant path** runs when the module does not parse (for example syntax newer than the
   running Python). It recovers ``dependencies``, ``replaces``, ``run_before`` and ``initial`` one
   attribute at a time, so a project on a newer Python never loses a head.
@@ -14,16 +18,17 @@ Three readers share one result type, :class:`~manifest_core.model.MigrationFile`
 from __future__ import annotations
 
 import ast
+import codecs
 import io
 import re
 import sys
 import tokenize
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from . import codes
-from .model import MigrationFile, Problem, ReadMethod, Ref, RefKind, Span
-from .text import DecodeError, LineIndex, decode_source, find_conflicts, offset_span
+from .model import Decl, DepKey, MigrationFile, Problem, ReadMethod, Ref, RefKind, Span
+from .text import DecodeError, LineIndex, decode_source, find_conflicts
 
 REF_ATTRIBUTES = ("dependencies", "replaces", "run_before")
 ATTRIBUTES = (*REF_ATTRIBUTES, "initial")
@@ -69,9 +74,6 @@ def parse_migration(path: str, text: str) -> MigrationFile:
 
 
 def _parse_text(path: str, name: str, text: str) -> MigrationFile:
-    fast = parse_fast(path, name, text)
-    if fast is not None:
-        return fast
     try:
         tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError) as exc:
@@ -79,194 +81,140 @@ def _parse_text(path: str, name: str, text: str) -> MigrationFile:
     return _AstReader(path, name, text, tree).read()
 
 
-# --- the fast path ----------------------------------------------------------------------------
+# --- the declarations reader (the fast path) ---------------------------------------------------
 
-#: ``dependencies = ``, ``replaces: list[...] = `` and the like (not ``==``).
-_ATTR_NAMES = "dependencies|replaces|run_before|initial"
-_ATTR_ASSIGN = r"(?P<attr>" + _ATTR_NAMES + r")[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*"
-_SCAN_RE = re.compile(
-    r"^(?:"
-    r"(?P<klass>class)[ \t]+(?P<cname>\w+)"
-    r"|(?P<rebind>Migration\b|@|(?:from|import)\b[^\n]*\bMigration\b)"
-    r"|(?P<indent>[ \t]+)(?:" + _ATTR_ASSIGN + r"|(?P<other>" + _ATTR_NAMES + r")\b)"
-    r")",
-    re.M,
+_STR = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
+_ITEM = (
+    rf"(?:\(\s*{_STR}\s*,\s*{_STR}\s*,?\s*\)"
+    r"|(?:migrations\.)?swappable_dependency\(\s*settings\.[A-Za-z_]\w*\s*\))"
 )
-_HEADER_RE = re.compile(r"[ \t]*\((?P<bases>[^()\n]*)\)[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n")
-_BODY_INDENT_RE = re.compile(r"^(?:[ \t]*(?:#[^\n]*)?\r?\n)*(?P<indent>[ \t]+)\S", re.M)
-_CLASS_END_RE = re.compile(r"^[^\s#]", re.M)
-_TOKEN_RE = re.compile(
-    r"""(?P<ws>[ \t\r\n]+|\#[^\n]*)
-    |(?P<str>(?P<q>['"])(?P<s>[^'"\\\n]*)(?P=q))
-    |(?P<swap>(?:migrations\.)?swappable_dependency
-        \([ \t]*settings\.(?P<setting>[A-Za-z_]\w*)[ \t]*\))
-    |(?P<punct>[\[\](),])""",
-    re.X,
+_LIST = rf"\[\s*(?:{_ITEM}\s*,\s*)*(?:{_ITEM}\s*)?\]"
+#: ``(a, b)`` with one item and no comma is a parenthesised pair, not a tuple: not matched.
+_TUPLE = rf"\(\s*(?:(?:{_ITEM}\s*,\s*)+(?:{_ITEM}\s*)?)?\)"
+_ASSIGN = r"[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*"
+_END_OF_LINE = r"[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)"
+_VALUE_RE = re.compile(rf"{_ASSIGN}({_LIST}|{_TUPLE}){_END_OF_LINE}")
+_INITIAL_RE = re.compile(rf"{_ASSIGN}(True|False|None){_END_OF_LINE}")
+_EXTRACT_RE = re.compile(
+    r"""\(\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")\s*,\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")\s*,?\s*\)"""
+    r"|swappable_dependency\(\s*settings\.([A-Za-z_]\w*)\s*\)"
 )
-_CONSTANT_RE = re.compile(r"(?P<value>True|False|None)[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)")
-_LINE_END_RE = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)")
+_HEADER_RE = re.compile(r"class Migration\(([^()\n]*)\)[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n")
+_BODY_INDENT_RE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*([ \t]+)\S")
+_TOP_LEVEL_RE = re.compile(r"\n[^\s#]")
+_CONSTANTS = {"True": True, "False": False, "None": None}
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-class _Decline(Exception):
-    """The fast path does not understand this file; the ast path will read it."""
+def parse_declarations(path: str, name: str, text: str) -> Decl | None:
+    """Read a ``makemigrations``-shaped file's declarations with string searches, or decline.
 
-
-def parse_fast(path: str, name: str, text: str) -> MigrationFile | None:
-    """Read a ``makemigrations``-shaped file with regular expressions, or return ``None``."""
+    It answers only when it can be sure: ``class Migration(...)`` with dotted bases (such as
+    ``migrations.Migration``), undecorated, not rebound later, and every occurrence of
+    ``dependencies``, ``replaces``, ``run_before`` and ``initial`` after it a plain class-level
+    assignment of a literal it fully understands. Anything else returns ``None`` and the ``ast``
+    reader decides. It never computes source spans: only what the graph needs.
+    """
+    if "<<<<<<<" in text:
+        return None
+    header = 0 if text.startswith("class Migration(") else text.find("\nclass Migration(") + 1
+    if header == 0 and not text.startswith("class Migration("):
+        return None
+    head = _HEADER_RE.match(text, header)
+    if head is None:
+        return None
+    body = head.end()
+    bases = head.group(1)
+    # A base defined in this file could carry the attributes, and a decorator or a later
+    # ``Migration`` (class, assignment or import) could replace the class: leave those to ast.
+    if any("." not in base for base in bases.split(",") if base.strip()):
+        return None
+    if text.startswith("@") or text.find("\n@", 0, header) != -1:
+        return None
+    if text.find("Migration", body) != -1:
+        return None
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None
-    try:
-        return _parse_fast(path, name, text)
-    except _Decline:
-        return None
-
-
-def _parse_fast(path: str, name: str, text: str) -> MigrationFile:
-    header = None
-    assignments: list[re.Match[str]] = []
-    for match in _SCAN_RE.finditer(text):
-        if match.group("klass"):
-            if header is not None or match.group("cname") != "Migration":
-                raise _Decline
-            header = match
-        elif match.group("rebind") or match.group("other"):
-            raise _Decline  # rebinding, decorators, ``+=``, ``.append()``, unpacking...
-        elif header is not None:
-            assignments.append(match)
-        # an assignment before the class is some function's local: not ours, but unusual
-        else:
-            raise _Decline
-    if header is None:
-        raise _Decline
-    head = _HEADER_RE.match(text, header.end())
-    if head is None:
-        raise _Decline
-    body_start = head.end()
-    indent_match = _BODY_INDENT_RE.match(text, body_start)
+    indent_match = _BODY_INDENT_RE.match(text, body)
     if indent_match is None:
-        raise _Decline
-    indent = indent_match.group("indent")
-    end_match = _CLASS_END_RE.search(text, body_start)
-    class_end = end_match.start() if end_match else len(text)
+        return None
+    indent = indent_match.group(1)
     values: dict[str, object] = {}
-    for match in assignments:
-        attr = match.group("attr")
-        if (
-            match.start() >= class_end
-            or match.group("indent") != indent
-            or attr in values
-            or text.find('"""', body_start, match.start()) != -1
-            or text.find("'''", body_start, match.start()) != -1
-        ):
-            raise _Decline
-        if attr == "initial":
-            constant = _CONSTANT_RE.match(text, match.end())
-            if constant is None:
-                raise _Decline
-            values[attr] = {"True": True, "False": False, "None": None}[constant.group("value")]
-        else:
-            values[attr] = _fast_refs(text, match.end())
-    line = text.count("\n", 0, header.start()) + 1
-    column = header.start("cname") - header.start()
-    return MigrationFile(
+    last = body
+    for attr in ATTRIBUTES:
+        length = len(attr)
+        position = text.find(attr, body)
+        while position != -1:
+            after = position + length
+            if (position and text[position - 1] in _WORD) or (
+                after < len(text) and text[after] in _WORD
+            ):
+                position = text.find(attr, after)
+                continue  # part of a longer word, such as ``0001_initial``
+            line_start = text.rfind("\n", 0, position) + 1
+            if attr in values or text[line_start:position] != indent:
+                return None
+            if attr == "initial":
+                constant = _INITIAL_RE.match(text, after)
+                if constant is None:
+                    return None
+                values[attr] = _CONSTANTS[constant.group(1)]
+            else:
+                value = _VALUE_RE.match(text, after)
+                if value is None or "#" in value.group(1):
+                    return None
+                values[attr] = tuple(
+                    (a1 or a2, n1 or n2, "") if not setting else ("", "__first__", setting)
+                    for a1, a2, n1, n2, setting in _EXTRACT_RE.findall(
+                        text, value.start(1), value.end(1)
+                    )
+                )
+            last = max(last, position)
+            position = text.find(attr, after)
+    # every attribute sits in the class body: no top-level statement and no string opens before it
+    if _TOP_LEVEL_RE.search(text, body - 1, last) is not None:
+        return None
+    if text.find('"""', body, last) != -1 or text.find("'''", body, last) != -1:
+        return None
+    line = text.count("\n", 0, header) + 1
+    return Decl(
         path=path,
         name=name,
-        dependencies=_as_refs(values.get("dependencies", ())),
-        replaces=_as_refs(values.get("replaces", ())),
-        run_before=_as_refs(values.get("run_before", ())),
-        initial=_as_initial(values.get("initial")),
-        class_span=Span(line, column, line, column + len("Migration")),
-        has_migration_class=bool(head.group("bases").strip()),
-        method=ReadMethod.FAST,
+        dependencies=_deps(values.get("dependencies")),
+        replaces=_deps(values.get("replaces")),
+        run_before=_deps(values.get("run_before")),
+        initial=_initial(values.get("initial")),
+        class_span=Span(line, 6, line, 15),
+        has_migration_class=bool(bases.strip()),
+        method=ReadMethod.FAST.value,
     )
 
 
-def _as_refs(value: object) -> tuple[Ref, ...]:
-    assert isinstance(value, tuple)
-    return value
+def _deps(value: object) -> tuple[DepKey, ...]:
+    return value if isinstance(value, tuple) else ()
 
 
-def _as_initial(value: object) -> bool | None:
-    assert value is None or isinstance(value, bool)
-    return value
+def _initial(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
-def _fast_refs(text: str, pos: int) -> tuple[Ref, ...]:
-    """Read ``[("app", "name"), swappable_dependency(settings.X), ...]`` starting at ``pos``."""
-    tokens = _fast_tokens(text, pos)
-    kind, _, _, _ = next(tokens)
-    if kind not in ("[", "("):
-        raise _Decline
-    closer = "]" if kind == "[" else ")"
-    refs: list[Ref] = []
-    trailing_comma = False
-    while True:
-        kind, item_start, item_end, setting = next(tokens)
-        if kind == closer:
-            close_end = item_end
-            break
-        if kind == "swap":
-            refs.append(
-                Ref(
-                    app="",
-                    name="__first__",
-                    span=offset_span(text, item_start, item_end),
-                    kind=RefKind.SWAPPABLE,
-                    setting=setting,
-                )
-            )
-        elif kind == "(":
-            refs.append(_fast_pair(text, tokens, item_start))
+def read_declarations(path: str, data: bytes) -> Decl:
+    """The declarations of a migration file's bytes: the fast reader, else the full reader."""
+    if (
+        b"\x00" not in data
+        and not data.startswith(codecs.BOM_UTF8)
+        and data.find(b"coding", 0, 400) < 0
+    ):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
         else:
-            raise _Decline
-        kind, _, close_end, _ = next(tokens)
-        trailing_comma = kind == ","
-        if kind == closer:
-            break
-        if kind != ",":
-            raise _Decline
-    if closer == ")" and len(refs) == 1 and not trailing_comma:
-        raise _Decline  # ``((a, b))`` is a parenthesised pair, not a tuple of pairs
-    if _LINE_END_RE.match(text, close_end) is None:
-        raise _Decline
-    return tuple(refs)
-
-
-def _fast_pair(text: str, it: Iterator[tuple[str, int, int, str]], start: int) -> Ref:
-    first = next(it)
-    comma = next(it)
-    second = next(it)
-    if first[0] != "str" or comma[0] != "," or second[0] != "str":
-        raise _Decline
-    close = next(it)
-    if close[0] == ",":
-        close = next(it)
-    if close[0] != ")":
-        raise _Decline
-    return Ref(
-        app=text[first[1] + 1 : first[2] - 1],
-        name=text[second[1] + 1 : second[2] - 1],
-        span=offset_span(text, start, close[2]),
-        app_span=offset_span(text, first[1], first[2]),
-        name_span=offset_span(text, second[1], second[2]),
-    )
-
-
-def _fast_tokens(text: str, pos: int) -> Iterator[tuple[str, int, int, str]]:
-    """Significant tokens from ``pos``: (kind, start, end, setting). Ends by declining."""
-    while True:
-        match = _TOKEN_RE.match(text, pos)
-        if match is None:
-            raise _Decline
-        pos = match.end()
-        if match.group("ws") is not None:
-            continue
-        if match.group("str") is not None:
-            yield "str", match.start(), match.end(), ""
-        elif match.group("swap") is not None:
-            yield "swap", match.start(), match.end(), match.group("setting")
-        else:
-            yield match.group("punct"), match.start(), match.end(), ""
+            fast = parse_declarations(path, migration_name(path), text)
+            if fast is not None:
+                return fast
+            return parse_migration(path, text).decl()
+    return read_migration(path, data).decl()
 
 
 # --- the ast path -----------------------------------------------------------------------------
@@ -548,7 +496,9 @@ def _initial_value(value: object) -> bool | None:
 # --- the tolerant path ------------------------------------------------------------------------
 
 _TOLERANT_CLASS_RE = re.compile(r"^class[ \t]+(Migration)\b(?P<rest>[^\n]*)", re.M)
-_TOLERANT_ATTR_RE = re.compile(r"^(?P<indent>[ \t]+)" + _ATTR_ASSIGN, re.M)
+_TOLERANT_ATTR_RE = re.compile(
+    r"^(?P<indent>[ \t]+)(?P<attr>dependencies|replaces|run_before|initial)" + _ASSIGN, re.M
+)
 
 
 def _parse_tolerant(

@@ -103,15 +103,6 @@ class LineIndex:
         return len(text.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
 
 
-def offset_span(text: str, start: int, end: int) -> Span:
-    """A :class:`Span` for ``text[start:end]``, counting only ``\\n`` line breaks (fast path)."""
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1)
-    end_line = line + text.count("\n", start, end)
-    end_column = end - (text.rfind("\n", 0, end) + 1)
-    return Span(line, column, end_line, end_column)
-
-
 # --- git conflict markers -------------------------------------------------------------------
 
 _MARKER_RE = re.compile(r"^(<{7}|\|{7}|={7}|>{7})(?: (.*))?$")

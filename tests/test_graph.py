@@ -33,7 +33,7 @@ def m(
             replaces=tuple(Ref(a, n) for a, n in replaces),
             run_before=tuple(Ref(a, n) for a, n in run_before),
             has_migration_class=True,
-        ),
+        ).decl(),
     )
 
 
@@ -180,7 +180,7 @@ def test_unknown_swappable_setting() -> None:
             name="0001_initial",
             dependencies=(Ref("", "__first__", kind=RefKind.SWAPPABLE, setting="OAUTH_APP_MODEL"),),
             has_migration_class=True,
-        ),
+        ).decl(),
     )
     graph = build_graph([migration])
     assert codes(graph.problems) == ["MM106"]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import ast
 import sys
-from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from manifest_core.model import MigrationFile, ReadMethod, Ref, RefKind, Span
-from manifest_core.reader import _AstReader, parse_fast, parse_migration, read_migration
+from manifest_core.model import ReadMethod, Ref, RefKind, Span
+from manifest_core.reader import (
+    parse_declarations,
+    parse_migration,
+    read_declarations,
+    read_migration,
+)
 from manifest_core.text import LineIndex
 
 PATH = "blog/migrations/0002_post_slug.py"
@@ -47,13 +51,16 @@ def text_at(text: str, span: Span | None) -> str:
     return text[index.offset(span.line, span.column) : index.offset(span.end_line, span.end_column)]
 
 
-def ast_read(path: str, text: str) -> MigrationFile:
-    return _AstReader(path, path.rsplit("/", 1)[-1][:-3], text, ast.parse(text)).read()
+def test_makemigrations_file_declarations_come_from_the_fast_path() -> None:
+    decl = read_declarations(PATH, MAKEMIGRATIONS.encode())
+    assert decl.method == "fast"
+    assert decl.dependencies == (("blog", "0001_initial", ""), ("", "__first__", "AUTH_USER_MODEL"))
+    assert decl.class_span == Span(8, 6, 8, 15)
 
 
-def test_makemigrations_file_is_read_by_the_fast_path() -> None:
+def test_full_read_of_a_makemigrations_file() -> None:
     result = parse_migration(PATH, MAKEMIGRATIONS)
-    assert result.method is ReadMethod.FAST
+    assert result.method is ReadMethod.AST
     assert result.name == "0002_post_slug"
     assert [r.key for r in result.dependencies] == [("blog", "0001_initial"), ("", "__first__")]
     swappable = result.dependencies[1]
@@ -76,9 +83,9 @@ def test_spans_cover_the_exact_string_literals() -> None:
 
 
 def test_fast_and_ast_paths_agree_on_the_makemigrations_file() -> None:
-    fast = parse_fast(PATH, "0002_post_slug", MAKEMIGRATIONS)
+    fast = parse_declarations(PATH, "0002_post_slug", MAKEMIGRATIONS)
     assert fast is not None
-    assert replace(fast, method=ReadMethod.AST) == ast_read(PATH, MAKEMIGRATIONS)
+    assert fast == parse_migration(PATH, MAKEMIGRATIONS).decl()._replace(method="fast")
 
 
 SQUASH = """\
@@ -302,8 +309,9 @@ def test_crlf_files_give_the_same_result_with_the_same_spans() -> None:
     lf = parse_migration(PATH, MAKEMIGRATIONS)
     crlf_text = MAKEMIGRATIONS.replace("\n", "\r\n")
     crlf = parse_migration(PATH, crlf_text)
-    assert crlf.method is ReadMethod.FAST
     assert crlf == lf
+    fast = parse_declarations(PATH, "0002_post_slug", crlf_text)
+    assert fast == lf.decl()._replace(method="fast")
     assert text_at(crlf_text, crlf.dependencies[0].name_span) == "'0001_initial'"
 
 
@@ -437,11 +445,13 @@ def test_fast_path_agrees_with_ast_whenever_it_answers(text: str) -> None:
         ast.parse(text)
     except SyntaxError:  # pragma: no cover - the generator writes valid Python
         pytest.fail(f"generated invalid Python:\n{text}")
-    fast = parse_fast(PATH, "0002_post_slug", text)
-    reference = ast_read(PATH, text)
+    fast = parse_declarations(PATH, "0002_post_slug", text)
+    reference = parse_migration(PATH, text).decl()
     if fast is not None:
-        assert replace(fast, method=ReadMethod.AST) == reference
-    assert replace(parse_migration(PATH, text), method=ReadMethod.AST) == reference
+        assert fast == reference._replace(method="fast")
+    assert read_declarations(PATH, text.encode())._replace(method="fast") == reference._replace(
+        method="fast"
+    )
 
 
 def test_fast_path_declines_what_it_cannot_be_sure_of() -> None:
@@ -449,7 +459,7 @@ def test_fast_path_declines_what_it_cannot_be_sure_of() -> None:
         "    operations = [",
         "    operations = []\n    dependencies = [('shop', '0001')]\n    _ = [",
     )
-    assert parse_fast(PATH, "x", late) is None
+    assert parse_declarations(PATH, "x", late) is None
     assert [r.key for r in parse_migration(PATH, late).dependencies] == [("shop", "0001")]
 
 
