@@ -300,7 +300,24 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+#: Modules that register further commands with :func:`command` when imported.
+COMMAND_MODULES = ("manifest_core.resolve.command", "manifest_core.lint.command")
+
+
+def _import_command_modules() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            # A command still being built is simply absent; any other missing import is a bug.
+            if exc.name is None or not name.startswith(exc.name):
+                raise
+
+
 def build_parser() -> argparse.ArgumentParser:
+    _import_command_modules()
     parser = argparse.ArgumentParser(
         prog="python -m manifest_core",
         description="Keep migrations.toml, the record of every Django app's latest migration, "

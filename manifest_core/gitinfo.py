@@ -1,0 +1,162 @@
+"""Read-only questions to git, asked with ``git`` subprocesses. Never raises for a missing repo.
+
+Used by ``resolve`` (which side of a merge or rebase moves) and ``lint`` (which migrations are new
+on this branch). Every function takes the work tree's root and returns ``None`` or an empty result
+when git has no answer (not a repository, unknown ref, git not installed).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+
+
+def git(
+    root: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``git -C root ARGS`` and capture its output (never raises for git's own errors)."""
+    try:
+        return subprocess.run(
+            ["git", "-C", root, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **(env or {}), "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except OSError as exc:
+        return subprocess.CompletedProcess(["git", *args], 127, "", str(exc))
+
+
+def _out(root: str, *args: str) -> str | None:
+    result = git(root, *args)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def toplevel(path: str) -> str | None:
+    """The root of the work tree containing ``path``."""
+    return _out(path, "rev-parse", "--show-toplevel")
+
+
+def git_dir(root: str) -> str | None:
+    """The absolute ``.git`` folder of the work tree (a worktree's own, when in one)."""
+    found = _out(root, "rev-parse", "--absolute-git-dir")
+    return found or None
+
+
+def resolve_ref(root: str, ref: str) -> str | None:
+    """The commit a ref names, or ``None``."""
+    return _out(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+
+
+def default_branch(
+    root: str, *, override: str | None = None, configured: str | None = None
+) -> str | None:
+    """The default branch, as a ref git can resolve.
+
+    In order: ``override`` (``--base``), ``configured`` (``default-branch`` in pyproject.toml),
+    ``origin/HEAD``, then ``main`` or ``master`` (local, then ``origin/``). ``None`` if none
+    exists.
+    """
+    for candidate in (override, configured):
+        if candidate:
+            return candidate if resolve_ref(root, candidate) else None
+    origin_head = _out(root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+    if origin_head:
+        return origin_head.removeprefix("refs/remotes/")
+    for name in ("main", "master", "origin/main", "origin/master"):
+        if resolve_ref(root, name):
+            return name
+    return None
+
+
+def merge_base(root: str, *refs: str) -> str | None:
+    return _out(root, "merge-base", *refs)
+
+
+def is_ancestor(root: str, ancestor: str, descendant: str) -> bool:
+    return git(root, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
+
+
+def files_at(root: str, ref: str, under: str = "") -> set[str]:
+    """Paths (relative to the root, ``/``-separated) of files in ``ref``'s tree."""
+    args = ["ls-tree", "-r", "--name-only", "-z", ref]
+    if under:
+        args += ["--", under]
+    result = git(root, *args)
+    if result.returncode != 0:
+        return set()
+    return {p for p in result.stdout.split("\0") if p}
+
+
+def show_file(root: str, ref: str, path: str) -> str | None:
+    """A file's content at ``ref``, or ``None`` if it does not exist there."""
+    result = git(root, "show", f"{ref}:{path}")
+    return result.stdout if result.returncode == 0 else None
+
+
+def changed_files(root: str, since: str) -> set[str]:
+    """Files added or modified since the merge base with ``since``, committed or not."""
+    base = merge_base(root, since, "HEAD") or since
+    result = git(root, "diff", "--name-only", "-z", "--diff-filter=AMR", base)
+    untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z")
+    paths = set(result.stdout.split("\0")) if result.returncode == 0 else set()
+    if untracked.returncode == 0:
+        paths.update(untracked.stdout.split("\0"))
+    paths.discard("")
+    return paths
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A merge or rebase in progress, as git records it under ``.git``.
+
+    ``ours`` is the commit the work tree started from (``HEAD``); ``theirs`` is the commit being
+    brought in (``MERGE_HEAD`` in a merge; the commit being replayed in a rebase). In a rebase,
+    ``HEAD`` is on the upstream, so the conflict markers' first side is the upstream.
+    """
+
+    kind: str  #: ``"merge"``, ``"rebase"`` or ``"none"``
+    ours: str | None
+    theirs: str | None
+    #: In a rebase, the branch being rebased (``refs/heads/feature``) and what it is rebased onto.
+    branch: str | None = None
+    onto: str | None = None
+
+
+def operation(root: str) -> Operation:
+    """The merge or rebase in progress in the work tree at ``root``, if any."""
+    folder = git_dir(root)
+    head = resolve_ref(root, "HEAD")
+    if folder is None:
+        return Operation("none", None, None)
+
+    def read(*parts: str) -> str | None:
+        try:
+            with open(os.path.join(folder, *parts), encoding="utf-8") as handle:
+                return handle.read().strip() or None
+        except OSError:
+            return None
+
+    merge_head = read("MERGE_HEAD")
+    if merge_head:
+        return Operation("merge", head, merge_head.splitlines()[0])
+    for state in ("rebase-merge", "rebase-apply"):
+        if os.path.isdir(os.path.join(folder, state)):
+            theirs = read(state, "stopped-sha") or read(state, "original-commit")
+            if theirs is None:
+                theirs = read("REBASE_HEAD")
+            return Operation(
+                "rebase",
+                head,
+                theirs,
+                branch=read(state, "head-name"),
+                onto=read(state, "onto"),
+            )
+    return Operation("none", head, None)
+
+
+def conflicted_files(root: str) -> set[str]:
+    """Paths git lists as unmerged in the index."""
+    result = git(root, "diff", "--name-only", "--diff-filter=U", "-z")
+    return {p for p in result.stdout.split("\0") if p} if result.returncode == 0 else set()
