@@ -1,0 +1,98 @@
+"""Bring ``migrations.toml`` in line with Django's view, atomically: the shared write path.
+
+Used by the write hooks (after ``makemigrations`` & co.) and by ``update_migration_manifest``.
+The plan comes from :func:`manifest_core.update.plan_update` and is applied with
+:func:`manifest_core.fsops.apply_plan`: a temporary file renamed over the manifest, the file's
+mode kept, a read-only manifest refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from manifest_core.fsops import ApplyError, apply_plan
+from manifest_core.manifest import Manifest
+from manifest_core.project import read_manifest
+from manifest_core.update import UpdateResult, plan_update
+
+from .view import DjangoView
+
+UPDATE_COMMAND = "python manage.py update_migration_manifest"
+RESOLVE_HINT = (
+    "run `python manage.py makemigrations --merge` to merge them, or "
+    "`python -m manifest_core resolve` to renumber one branch's migrations after the other's"
+)
+
+
+class SyncError(Exception):
+    """The manifest could not be written; nothing was changed. ``reason`` says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path} was not written: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    manifest: Manifest
+    update: UpdateResult
+    #: Why the manifest cannot be written (apps with several leaves), or "" when it can.
+    refused: str = ""
+    written: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.manifest.path
+
+    @property
+    def changed(self) -> bool:
+        """Whether the file differs from what Django's view gives (or does not exist)."""
+        return not self.refused and not self.update.plan.empty
+
+    def diff(self) -> str:
+        return "".join(
+            difflib.unified_diff(
+                self.manifest.text.splitlines(keepends=True),
+                self.update.content.splitlines(keepends=True),
+                fromfile=f"a/{self.path}",
+                tofile=f"b/{self.path}",
+            )
+        )
+
+    def report(self) -> list[str]:
+        """``Updated migrations.toml:`` and one line per app that changed."""
+        verb = "Updated" if self.manifest.exists else "Created"
+        return [f"{verb} {self.path}:", *(f"  {c}" for c in self.update.changes)]
+
+
+def plan_sync(view: DjangoView) -> SyncResult:
+    """What writing the manifest from ``view`` would change, or why it must not be written."""
+    conf = view.settings
+    manifest = read_manifest(conf.root, conf.config)
+    update = plan_update(view.summary(), manifest)
+    several = [app for app in view.apps.values() if len(app.heads) > 1]
+    refused = ""
+    if several:
+        described = "; ".join(
+            f"app {app.label!r} has {len(app.heads)} leaf migrations ({', '.join(app.head_names)})"
+            for app in sorted(several, key=lambda a: a.label)
+        )
+        refused = f"{described}: {RESOLVE_HINT}"
+    return SyncResult(manifest, update, refused)
+
+
+def sync(view: DjangoView) -> SyncResult:
+    """Write the manifest from ``view`` when it changed. Raises :class:`SyncError`.
+
+    Refuses (returns with ``refused`` set, writing nothing) while an app has several leaves.
+    """
+    result = plan_sync(view)
+    if not result.changed:
+        return result
+    try:
+        apply_plan(view.settings.root, result.update.plan, use_git=False)
+    except ApplyError as exc:
+        raise SyncError(result.path, str(exc)) from None
+    return SyncResult(result.manifest, result.update, written=True)

@@ -1,0 +1,3 @@
+"""The shopsite project serves no pages: it exists for its migrations."""
+
+urlpatterns: list[object] = []
