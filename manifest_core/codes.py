@@ -1,7 +1,7 @@
 """Every problem the core reports, with its stable code, name, severity and default hint.
 
 Codes never change meaning. ``MM0xx`` concern ``migrations.toml``; ``MM1xx`` concern migration
-files and the migration graph.
+files and the migration graph; ``MM2xx`` are why ``resolve`` refuses a plan, or warns about one.
 """
 
 from __future__ import annotations
@@ -224,4 +224,87 @@ DANGLING_REPLACEMENT = _code(
     E,
     "a squashed migration cannot be applied as Django would",
     "check the squashed migration's `replaces` list",
+)
+
+# --- resolve -------------------------------------------------------------------------------------
+RESOLVE_TARGET_EXISTS = _code(
+    "MM201",
+    "resolve-target-exists",
+    E,
+    "a migration resolve would rename or create already exists",
+    "resolve never overwrites a file: move or delete the file in the way, or use "
+    "`--strategy merge`",
+)
+RESOLVE_UNPARSABLE = _code(
+    "MM202",
+    "resolve-unparsable-migration",
+    E,
+    "a migration resolve must move or edit does not parse",
+    "fix the syntax error, or run resolve with the Python version the project uses",
+)
+RESOLVE_NOT_LITERAL = _code(
+    "MM203",
+    "resolve-reference-not-literal",
+    E,
+    "a reference to a migration that moves is not a plain string literal",
+    "write the reference as ('app_label', 'migration_name') so it can be rewritten",
+)
+RESOLVE_SIDE_UNKNOWN = _code(
+    "MM204",
+    "resolve-side-unknown",
+    E,
+    "resolve cannot tell which branch's migrations should move",
+    "pass `--move ours` or `--move theirs`, or use `--strategy merge`, which moves nothing",
+)
+RESOLVE_BOTH_ON_DEFAULT = _code(
+    "MM205",
+    "resolve-both-sides-deployed",
+    E,
+    "both branches' migrations are already on the default branch",
+    "migrations on the default branch must keep their names: use `--strategy merge`",
+)
+RESOLVE_UNSUPPORTED_SHAPE = _code(
+    "MM206",
+    "resolve-unsupported-conflict",
+    E,
+    "an app's leaves are not two branches resolve can put one after the other",
+    "use `--strategy merge`, which writes a merge migration depending on every leaf",
+)
+RESOLVE_SAME_MODEL = _code(
+    "MM207",
+    "resolve-same-model",
+    W,
+    "both branches change the same model or field",
+    "renumbering orders the migrations but cannot reconcile them: review both changes, then "
+    "run `manage.py makemigrations --check` and `manage.py migrate`",
+)
+RESOLVE_MOVES_DEFAULT = _code(
+    "MM208",
+    "resolve-moves-default-branch",
+    W,
+    "--move renames migrations that are on the default branch",
+    "databases deployed from the default branch recorded the old names; prefer the default, "
+    "or `--strategy merge`",
+)
+RESOLVE_APPLIED = _code(
+    "MM209",
+    "resolve-applied-migrations",
+    E,
+    "the database applied migrations that would move",
+    "roll them back while their files still have the old names, then run resolve again",
+)
+RESOLVE_MISSING_HEAD = _code(
+    "MM210",
+    "resolve-missing-head",
+    E,
+    "migrations.toml records a head whose migration file is missing",
+    "restore the file (for example `git checkout MERGE_HEAD -- <path>`), or fix the migrations "
+    f"and run `{UPDATE}`",
+)
+RESOLVE_UNSAFE = _code(
+    "MM211",
+    "resolve-unsafe-result",
+    E,
+    "the planned resolution would not leave a valid migration graph",
+    "use `--strategy merge`, or resolve this app by hand",
 )

@@ -6,6 +6,8 @@
 * Each file is written atomically (temporary file, then rename), keeping its mode and encoding.
 * Renames never overwrite: ``git mv`` for tracked files in a git work tree (so the rename is
   staged), otherwise a hard link then unlink, which fails rather than replace an existing file.
+  Renames run in the plan's order, so a rename may target a path an earlier one vacates
+  (``0004_x -> 0005_x`` then ``0003_x -> 0004_x``).
 * Any failure rolls back every step already taken, in reverse order.
 """
 
@@ -19,7 +21,7 @@ import stat
 import subprocess
 import tempfile
 import tokenize
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from .manifest import is_safe_relative_path
@@ -147,9 +149,13 @@ def _tracked(root: str, path: str) -> bool:
 
 
 def apply_plan(
-    root: str, plan: Plan, *, use_git: bool | None = None, stage: bool = False
+    root: str, plan: Plan, *, use_git: bool | None = None, stage: bool | Collection[str] = False
 ) -> Applied:
-    """Apply ``plan`` under ``root`` (see the module docstring). Raises :class:`ApplyError`."""
+    """Apply ``plan`` under ``root`` (see the module docstring). Raises :class:`ApplyError`.
+
+    ``stage``: in a git work tree, ``git add`` every path the plan leaves written (``True``), or
+    only those of the given paths (as they are named after the renames).
+    """
     root = os.path.abspath(root)
     git = in_git_work_tree(root) if use_git is None else use_git
     # 1. validate and compute every new content before touching anything
@@ -173,18 +179,22 @@ def apply_plan(
             raise ApplyError(f"{where}: {exc}") from None
         new_contents[path] = (original, _encode_like(original, updated))
     targets: set[str] = set()
+    vacated: set[str] = set()  # paths earlier renames of this plan move away from
     for rename in plan.renames:
         old, new = _inside(root, rename.old_path), _inside(root, rename.new_path)
-        if not os.path.isfile(old):
+        if not os.path.isfile(old) or rename.old_path in vacated or rename.old_path in targets:
             raise ApplyError(f"{rename.old_path}: cannot be renamed, it does not exist")
-        if os.path.lexists(new) or rename.new_path in targets:
+        taken = os.path.lexists(new) and rename.new_path not in vacated
+        if taken or rename.new_path in targets:
             raise ApplyError(f"{rename.new_path}: already exists; nothing was changed")
         if not os.path.isdir(os.path.dirname(new)):
             raise ApplyError(f"{rename.new_path}: its folder does not exist")
         targets.add(rename.new_path)
+        vacated.add(rename.old_path)
     for create in plan.creates:
         full = _inside(root, create.path)
-        if os.path.lexists(full) or create.path in targets:
+        taken = os.path.lexists(full) and create.path not in vacated
+        if taken or create.path in targets:
             raise ApplyError(f"{create.path}: already exists; nothing was changed")
         if not os.path.isdir(os.path.dirname(full)):
             raise ApplyError(f"{create.path}: its folder does not exist")
@@ -232,6 +242,9 @@ def apply_plan(
         if git and stage:
             paths = [*applied.written, *(n for _, n in applied.renamed), *applied.created]
             paths = [p for p in paths if os.path.exists(os.path.join(root, p))]
+            if stage is not True:
+                wanted = set(stage)
+                paths = [p for p in paths if p in wanted]
             if paths:
                 step("stage")
                 _git_checked(root, "add", "--", *paths)

@@ -116,7 +116,9 @@ class Operation:
     ``HEAD`` is on the upstream, so the conflict markers' first side is the upstream.
     """
 
-    kind: str  #: ``"merge"``, ``"rebase"`` or ``"none"``
+    #: ``"merge"``, ``"rebase"``, ``"cherry-pick"``, ``"merge-commit"`` (``HEAD`` is a merge commit
+    #: with nothing in progress: ``ours`` and ``theirs`` are its parents) or ``"none"``.
+    kind: str
     ours: str | None
     theirs: str | None
     #: In a rebase, the branch being rebased (``refs/heads/feature``) and what it is rebased onto.
@@ -141,6 +143,9 @@ def operation(root: str) -> Operation:
     merge_head = read("MERGE_HEAD")
     if merge_head:
         return Operation("merge", head, merge_head.splitlines()[0])
+    cherry_pick = read("CHERRY_PICK_HEAD")
+    if cherry_pick:
+        return Operation("cherry-pick", head, cherry_pick.splitlines()[0])
     for state in ("rebase-merge", "rebase-apply"):
         if os.path.isdir(os.path.join(folder, state)):
             theirs = read(state, "stopped-sha") or read(state, "original-commit")
@@ -154,6 +159,56 @@ def operation(root: str) -> Operation:
                 onto=read(state, "onto"),
             )
     return Operation("none", head, None)
+
+
+def committed_merge(root: str) -> Operation | None:
+    """``HEAD`` as a merge commit (``ours``: its first parent, ``theirs``: its second), or None."""
+    found = parents(root, "HEAD")
+    if len(found) < 2:
+        return None
+    return Operation("merge-commit", found[0], found[1])
+
+
+def parents(root: str, rev: str) -> list[str]:
+    """The parent commits of ``rev`` (empty for a root commit or an unknown rev)."""
+    out = _out(root, "rev-list", "--parents", "-n", "1", rev, "--")
+    return out.split()[1:] if out else []
+
+
+def current_branch(root: str) -> str | None:
+    """The branch ``HEAD`` is on (``main``), or ``None`` when detached or outside git."""
+    out = _out(root, "symbolic-ref", "--quiet", "--short", "HEAD")
+    return out or None
+
+
+def describe(root: str, commit: str) -> str:
+    """A name for a commit people recognise: a branch pointing at it, else its short hash."""
+    out = _out(
+        root,
+        "for-each-ref",
+        "--points-at",
+        commit,
+        "--format=%(refname:short)",
+        "refs/heads",
+        "refs/remotes",
+    )
+    names = [n for n in (out or "").splitlines() if n and not n.endswith("/HEAD")]
+    if names:
+        local = [n for n in names if "/" not in n] or names
+        return sorted(local, key=lambda n: (len(n), n))[0]
+    short = _out(root, "rev-parse", "--short", commit)
+    return short or commit[:12]
+
+
+def subject(root: str, commit: str) -> str:
+    """The first line of a commit's message."""
+    return _out(root, "log", "-1", "--format=%s", commit) or ""
+
+
+def tracked_files(root: str) -> set[str]:
+    """Paths in git's index (tracked, staged or unmerged), relative to the root."""
+    result = git(root, "ls-files", "-z")
+    return {p for p in result.stdout.split("\0") if p} if result.returncode == 0 else set()
 
 
 def conflicted_files(root: str) -> set[str]:
