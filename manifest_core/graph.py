@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import codes
 from .model import DEFAULT_SWAPPABLE, DepKey, Key, Location, Migration, Problem, Ref, Span
@@ -52,6 +52,9 @@ class Graph:
     roots: Mapping[str, tuple[Key, ...]]
     replaced_by: Mapping[Key, Key]  #: replaced key -> the squash that replaced it
     problems: tuple[Problem, ...]
+    #: ``(app, "__first__")`` and ``(app, "__latest__")`` -> the node Django would pick, which it
+    #: does before squashes are applied (so it may be a replaced, or a missing, migration).
+    special: Mapping[Key, Key] = field(default_factory=dict)
 
     def app_nodes(self, app: str) -> list[Key]:
         return sorted(k for k in self.nodes if k[0] == app)
@@ -89,8 +92,10 @@ class _Builder:
         migrations: Sequence[Migration],
         swappable: Mapping[str, str],
         locate: Locate | None,
+        other_apps: AbstractSet[str] = frozenset(),
     ) -> None:
         self.migrations = {m.key: m for m in sorted(migrations, key=lambda m: m.key)}
+        self.other_apps = other_apps
         self.swappable = swappable
         self.locate = locate
         self.by_app: dict[str, set[Key]] = {}
@@ -105,6 +110,7 @@ class _Builder:
         self.replaced_by: dict[Key, Key] = {}
         self.problems: list[Problem] = []
         self._ends: dict[tuple[str, bool], list[Key]] = {}
+        self.special: dict[Key, Key] = {}
 
     # -- helpers mirroring MigrationGraph -----------------------------------------------------
     def _ensure(self, key: Key) -> None:
@@ -198,6 +204,11 @@ class _Builder:
                     parents[key].add(parent)
                     children[parent].add(key)
         # 3. external dependencies and run_before
+        for app in sorted(self.apps):
+            for name, roots in (("__first__", True), ("__latest__", False)):
+                ends = self._ends_of(app, roots)
+                if ends:
+                    self.special[(app, name)] = ends[0]
         for key, migration, targets in resolved:
             for written, parent in targets:
                 if parent[0] == key[0]:
@@ -225,7 +236,7 @@ class _Builder:
         return self._freeze()
 
     def _note_external(self, migration: Migration, written: DepKey, target: Key) -> None:
-        if target[0] in _KNOWN_EXTERNAL or written[2]:
+        if target[0] in _KNOWN_EXTERNAL or target[0] in self.other_apps or written[2]:
             return
         close = difflib.get_close_matches(target[0], sorted(self.apps), n=1, cutoff=0.75)
         if close:
@@ -304,12 +315,14 @@ class _Builder:
             if key in self.migrations:
                 self.replaced_by[key] = replacement
             for child in node_children:
-                self.parents[child].discard(key)
+                if child in self.parents:  # not already replaced in this loop
+                    self.parents[child].discard(key)
                 if child not in replaced:
                     self.children[replacement].add(child)
                     self.parents[child].add(replacement)
             for parent in node_parents:
-                self.children[parent].discard(key)
+                if parent in self.children:
+                    self.children[parent].discard(key)
                 if parent not in replaced:
                     self.parents[replacement].add(parent)
                     self.children[parent].add(replacement)
@@ -368,6 +381,9 @@ class _Builder:
         for item in written:
             if item[2] and (self.swappable.get(item[2], "").split(".", 1)[0] == target[0]):
                 return item
+        for item in written:
+            if item[1] in _SPECIAL and item[0] == target[0]:
+                return item  # ``__first__`` or ``__latest__`` resolved to the missing node
         return None
 
     def _report_cycles(self) -> None:
@@ -386,36 +402,31 @@ class _Builder:
             self._find_cycles(cyclic)
 
     def _find_cycles(self, candidates: set[Key]) -> None:
-        state: dict[Key, int] = {}
-        reported: set[frozenset[Key]] = set()
-        for start in sorted(candidates):
-            if state.get(start):
-                continue
-            stack = [(start, iter(sorted(self.children[start] & candidates)))]
-            path = [start]
-            state[start] = 1
-            while stack:
-                node, children = stack[-1]
-                for child in children:
-                    mark = state.get(child, 0)
-                    if mark == 1:
-                        cycle = path[path.index(child) :]
-                        if frozenset(cycle) not in reported:
-                            reported.add(frozenset(cycle))
-                            self._cycle_problem(cycle)
-                    elif mark == 0:
-                        state[child] = 1
-                        path.append(child)
-                        stack.append((child, iter(sorted(self.children[child] & candidates))))
-                        break
-                else:
-                    state[node] = 2
-                    path.pop()
-                    stack.pop()
+        """One problem per strongly connected set of nodes: the same answer whatever the order."""
+        for component in _strongly_connected(candidates, self.children):
+            start = min(component)
+            if len(component) > 1 or start in self.children[start]:
+                self._cycle_problem(self._shortest_cycle(start, component))
+
+    def _shortest_cycle(self, start: Key, component: set[Key]) -> list[Key]:
+        """The shortest path from ``start`` back to itself within ``component``."""
+        came_from: dict[Key, Key] = {}
+        queue = [start]
+        for node in queue:
+            for child in sorted(self.children[node] & component):
+                if child == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return path[::-1]
+                if child not in came_from:
+                    came_from[child] = node
+                    queue.append(child)
+        return [start]  # pragma: no cover - a strongly connected set always closes a cycle
 
     def _cycle_problem(self, cycle: list[Key]) -> None:
         first = self.migrations[cycle[0]]
-        listed = ", ".join(_dotted(k) for k in cycle)
+        listed = " -> ".join(_dotted(k) for k in [*cycle, cycle[0]])
         self.problems.append(
             codes.CIRCULAR_DEPENDENCY.problem(
                 first.path,
@@ -454,7 +465,49 @@ class _Builder:
             roots={app: tuple(keys) for app, keys in roots.items()},
             replaced_by=self.replaced_by,
             problems=tuple(self.problems),
+            special=self.special,
         )
+
+
+def _strongly_connected(nodes: set[Key], edges: Mapping[Key, AbstractSet[Key]]) -> list[set[Key]]:
+    """Tarjan's strongly connected components of the subgraph on ``nodes`` (iteratively)."""
+    index: dict[Key, int] = {}
+    low: dict[Key, int] = {}
+    stack: list[Key] = []
+    on_stack: set[Key] = set()
+    found: list[set[Key]] = []
+    for root in sorted(nodes):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root] & nodes)))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child] & nodes))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    found.append(component)
+    return found
 
 
 def _depth(key: Key, nested: Mapping[Key, list[Key]], seen: frozenset[Key] = frozenset()) -> int:
@@ -470,6 +523,11 @@ def build_graph(
     migrations: Sequence[Migration],
     swappable: Mapping[str, str] = DEFAULT_SWAPPABLE,
     locate: Locate | None = None,
+    other_apps: AbstractSet[str] = frozenset(),
 ) -> Graph:
-    """Build the graph Django would load from these migrations (see the module docstring)."""
-    return _Builder(migrations, swappable, locate).build()
+    """Build the graph Django would load from these migrations (see the module docstring).
+
+    ``other_apps`` names the repository's apps left out of ``migrations`` (when a graph is built
+    for part of a repository): references to them are external here, but never typos.
+    """
+    return _Builder(migrations, swappable, locate, other_apps).build()

@@ -156,7 +156,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _Loader:
+class Loader:
     def __init__(
         self,
         root: str,
@@ -230,11 +230,30 @@ class _Loader:
         return label
 
     def load(self) -> Project:
-        with _gc_paused():
-            return self._load()
-
-    def _load(self) -> Project:
         from .graph import build_graph
+
+        with _gc_paused():
+            collected = self.collect()
+            graph = build_graph(
+                [m for app in collected.apps.values() for m in app.migrations],
+                self.config.swappable,
+                self.locate,
+            )
+        problems = sorted((*collected.problems, *graph.problems), key=Problem.sort_key)
+        return Project(
+            root=self.root,
+            config=self.config,
+            manifest=self.manifest,
+            apps=collected.apps,
+            graph=graph,
+            problems=tuple(problems),
+            skipped=collected.skipped,
+            decls=collected.decls,
+            overlays=self.overlays,
+        )
+
+    def collect(self) -> Collected:
+        """Every app and its declarations, without the graph."""
         from .labels import choose_label
 
         problems: list[Problem] = list(self.scan.notes)
@@ -269,34 +288,12 @@ class _Loader:
             migrations = []
             for decl in records:
                 decls[decl.path] = decl
-                if decl.problems:
-                    problems.extend(decl.problems)
-                if decl.method == ReadMethod.NONE.value:
-                    continue
-                if not decl.has_migration_class:
-                    problems.append(_no_migration_class(decl))
-                    continue
-                migrations.append(Migration(label, decl))
+                problems.extend(file_problems(decl))
+                if decl.method != ReadMethod.NONE.value and decl.has_migration_class:
+                    migrations.append(Migration(label, decl))
             apps[label] = App(label, package.path, source, tuple(migrations))
-        graph = build_graph(
-            [m for app in apps.values() for m in app.migrations],
-            self.config.swappable,
-            self.locate,
-        )
-        problems.extend(graph.problems)
-        problems.sort(key=Problem.sort_key)
         self.cache.forget_missing({f.path for f in self.scan.files()})
-        return Project(
-            root=self.root,
-            config=self.config,
-            manifest=self.manifest,
-            apps=apps,
-            graph=graph,
-            problems=tuple(problems),
-            skipped=tuple(skipped),
-            decls=decls,
-            overlays=self.overlays,
-        )
+        return Collected(apps, decls, tuple(problems), tuple(skipped))
 
     def _modules(self, package: Package) -> list[FileStat]:
         modules = list(package.modules)
@@ -314,7 +311,29 @@ class _Loader:
         return sorted(modules)
 
 
+@dataclass(frozen=True)
+class Collected:
+    """What discovery and reading found, before the graph is built."""
+
+    apps: Mapping[str, App]
+    decls: Mapping[str, Decl]
+    problems: tuple[Problem, ...]
+    skipped: tuple[str, ...]
+
+
+def file_problems(decl: Decl) -> list[Problem]:
+    """The problems of one file on its own: reading problems, and a missing Migration class."""
+    problems = list(decl.problems)
+    if decl.method != ReadMethod.NONE.value and not decl.has_migration_class:
+        problems.append(_no_migration_class(decl))
+    return problems
+
+
 def _is_migration_package(package: Package, records: list[Decl]) -> bool:
+    return is_migration_package(records, explicit=package.explicit)
+
+
+def is_migration_package(records: list[Decl], *, explicit: bool) -> bool:
     """Whether a folder is an app's migrations package rather than one that shares the name.
 
     A migration framework's own ``migrations`` package, a helper library or a folder of tests
@@ -323,7 +342,7 @@ def _is_migration_package(package: Package, records: list[Decl]) -> bool:
     """
     readable = [r for r in records if r.method != ReadMethod.NONE.value]
     with_class = sum(1 for r in readable if r.has_migration_class)
-    if package.explicit:
+    if explicit:
         return bool(records)
     return with_class >= 1 and with_class * 2 >= len(readable)
 
@@ -358,7 +377,7 @@ def load_project(
     """The full model of the repository at ``root``. Raises :class:`ConfigError` only."""
     config = config if config is not None else load_config(root)
     manifest = manifest if manifest is not None else read_manifest(root, config)
-    loader = _Loader(root, config, manifest, use_cache, overlays)
+    loader = Loader(root, config, manifest, use_cache, overlays)
     project = loader.load()
     if not overlays:
         loader.cache.save(project.summary(), loader.fingerprint())
@@ -375,7 +394,7 @@ def load_summary(
     """Each app's heads and the problems found, from the cache when no input changed."""
     config = config if config is not None else load_config(root)
     manifest = manifest if manifest is not None else read_manifest(root, config)
-    loader = _Loader(root, config, manifest, use_cache, None)
+    loader = Loader(root, config, manifest, use_cache, None)
     fingerprint = loader.fingerprint()
     cached = loader.cache.load_summary(fingerprint)
     if cached is not None:
