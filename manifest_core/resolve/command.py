@@ -196,12 +196,15 @@ def _text(
         if applied:
             lines.append(
                 "A database that applied the moved migrations under their old names must roll "
-                "them back before it gets this change (while the old files are still checked out):"
+                "them back before it gets this change, on a checkout where they still have those "
+                "names:"
             )
         else:
+            back, again = context.rollback_steps
             lines.append(
-                "If a database applied the migrations that move, roll them back first, before "
-                "resolving (their files must still have the old names):"
+                "If your database applied the migrations that move, roll them back before "
+                f"resolving, where they still have their old names: {back}, run these, then "
+                f"{again} (or pass --database-url and resolve checks it):"
             )
         lines.extend(f"    {c}" for c in resolution.migrate_commands)
     lines.append("")

@@ -845,13 +845,16 @@ class _Planner:
             hit_any = True
             first = self.graph.migrations[(result.label, hit[0])]
             command = f"{self.migrate_command} migrate {result.label} {result.migrate_target}"
+            back, again = self.context.rollback_steps
             self.problems.append(
                 codes.RESOLVE_APPLIED.problem(
                     first.path,
                     first.decl.class_span,
                     f"the database applied {result.label} migrations that would move "
-                    f"({', '.join(hit)}); roll them back first, while they still have these "
-                    f"names: {command}",
+                    f"({', '.join(hit)}); roll them back where they still have these names: "
+                    f"{back}, `{command}`, then {again}",
+                    hint="Django refuses to migrate while an app has two leaves, so the rollback "
+                    "happens before the merge or rebase; then resolve renames freely",
                 )
             )
         if not hit_any:

@@ -89,6 +89,16 @@ class SideContext:
         )
 
     @property
+    def rollback_steps(self) -> tuple[str, str]:
+        """How to get back to where the moving migrations have their old names and one leaf
+        (Django's ``migrate`` refuses while an app has two), and how to come back."""
+        return {
+            "merge": ("`git merge --abort`", "merge again"),
+            "rebase": ("`git rebase --abort`", "rebase again"),
+            "cherry-pick": ("`git cherry-pick --abort`", "pick again"),
+        }.get(self.kind, ("check out the commit that has them under these names", "come back"))
+
+    @property
     def next_step(self) -> str:
         return {
             "merge": "`git commit` to conclude the merge",

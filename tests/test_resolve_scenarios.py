@@ -1,0 +1,564 @@
+"""resolve on real git repositories of a real Django project, judged by Django itself.
+
+Each scenario branches ``feature`` off ``main``, adds migrations on both (with ``update`` run and
+committed on each, as a developer would), then lets real ``git merge`` / ``git rebase`` stop on
+migrations.toml, runs ``resolve``, and checks: the exact plan, the staged renames, that
+``python -m manifest_core check`` passes, and, in a subprocess running Django: one leaf per app,
+``makemigrations --check`` clean, ``check`` passing and a real ``migrate`` applying everything.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Git
+from resolve_project import DjangoRepo, manage
+
+from manifest_core.manifest import parse_manifest
+
+MANIFEST = "migrations.toml"
+BLOG = "blog/migrations"
+SHOP = "shop/migrations"
+WIKI = "wiki/migrations"
+
+
+@pytest.fixture
+def repo(git: Git) -> DjangoRepo:
+    """blog (0001, 0002), shop (0001) and wiki (0001) committed on main with their manifest."""
+    project = DjangoRepo(git)
+    for label in ("blog", "shop", "wiki"):
+        project.add_app(label)
+    project.add_model("blog", "0002_blog_tag", "tag", "0001_initial")
+    project.commit("Initial apps")
+    return project
+
+
+def heads(repo: DjangoRepo) -> dict[str, str | None]:
+    manifest = parse_manifest(repo.read(MANIFEST))
+    assert not manifest.conflicted
+    return {label: entry.head for label, entry in manifest.entries.items()}
+
+
+def assert_django_happy(repo: DjangoRepo, tmp_path: Path, expected: dict[str, str]) -> None:
+    """Django: one leaf per app (exactly ``expected``), no model changes left, migrate works."""
+    report = repo.django_report(tmp_path / "check.sqlite3")
+    assert report["conflicts"] == {}
+    assert {app: leaves for app, leaves in report["leaves"].items() if app in expected} == {
+        app: [leaf] for app, leaf in expected.items()
+    }
+    assert report["makemigrations_clean"], report["makemigrations_output"]
+    assert report["applied"]
+    code, out, err = repo.cli("check")
+    assert (code, err) == (0, ""), out
+    assert heads(repo) == expected
+
+
+def feature_chain(repo: DjangoRepo) -> None:
+    """feature: blog 0003..0005 (a chain of three) and shop 0002 with a foreign key to blog's
+    0004 model (a cross-app reference to a migration that will be renamed)."""
+    repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+    repo.add_model("blog", "0004_blog_author", "author", "0003_blog_post")
+    repo.add_model("blog", "0005_blog_note", "note", "0004_blog_author")
+    repo.add_model(
+        "shop",
+        "0002_shop_order",
+        "order",
+        "0001_initial",
+        fk=("blog", "author", "0004_blog_author"),
+    )
+
+
+def diverge(repo: DjangoRepo, on_main: Any, on_feature: Any) -> None:
+    repo.git("checkout", "-q", "-b", "feature")
+    on_feature()
+    repo.commit("Feature work")
+    repo.git("checkout", "-q", "main")
+    on_main()
+    repo.commit("Main work")
+
+
+FEATURE_RENAMES = [
+    f"rename  {BLOG}/0005_blog_note.py -> {BLOG}/0006_blog_note.py",
+    f"rename  {BLOG}/0004_blog_author.py -> {BLOG}/0005_blog_author.py",
+    f"rename  {BLOG}/0003_blog_post.py -> {BLOG}/0004_blog_post.py",
+]
+
+
+def plan_lines(out: str) -> list[str]:
+    lines = out.splitlines()
+    start = lines.index("Plan:") + 1
+    end = lines.index("", start)
+    return [line.strip() for line in lines[start:end]]
+
+
+def test_merge_feature_into_main_moves_the_feature(repo: DjangoRepo, tmp_path: Path) -> None:
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=lambda: feature_chain(repo),
+    )
+    assert repo.merge("feature") != 0
+    assert repo.unmerged() == {MANIFEST}
+
+    code, out, err = repo.resolve("--dry-run")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == (
+        "resolve: a merge in progress: feature (theirs) into main (ours); default branch: main."
+    )
+    assert (
+        "blog: theirs moves after 0003_blog_summary (ours), since 0003_blog_summary is on the "
+        "default branch main:" in out
+    )
+    assert plan_lines(out) == [
+        *FEATURE_RENAMES,
+        f"edit    {BLOG}/0003_blog_post.py:9:18: '0002_blog_tag' -> '0003_blog_summary'",
+        f"edit    {BLOG}/0004_blog_author.py:9:18: '0003_blog_post' -> '0004_blog_post'",
+        f"edit    {BLOG}/0005_blog_note.py:9:18: '0004_blog_author' -> '0005_blog_author'",
+        f"edit    {SHOP}/0002_shop_order.py:11:18: '0004_blog_author' -> '0005_blog_author'",
+        f"write   {MANIFEST}: blog: 0003_blog_summary / 0005_blog_note (conflicted) -> "
+        "0006_blog_note",
+    ]
+    assert "    python manage.py migrate blog 0002_blog_tag" in out.splitlines()
+    assert out.endswith("Dry run: nothing was written.\n")
+    assert repo.unmerged() == {MANIFEST}
+
+    code, out, err = repo.resolve()
+    assert (code, err) == (0, ""), out
+    assert (
+        "Resolved blog: 3 migrations renamed, 4 references rewritten, migrations.toml rewritten. "
+        "Staged for commit." in out
+    )
+    assert "Next: review with `git diff --cached`, then `git commit` to conclude the merge." in out
+    # git sees the conflict resolved; feature's files arrive under their new names.
+    assert repo.unmerged() == set()
+    status = repo.status()
+    assert {p: s for p, s in status.items() if p.startswith(BLOG)} == {
+        f"{BLOG}/0004_blog_post.py": "A ",
+        f"{BLOG}/0005_blog_author.py": "A ",
+        f"{BLOG}/0006_blog_note.py": "A ",
+    }
+    assert status[MANIFEST] == "M "
+    assert status[f"{SHOP}/0002_shop_order.py"] == "A "
+    # only the string literals changed; the comment-free makemigrations layout is intact
+    assert "        ('blog', '0005_blog_author'),\n" in repo.read(f"{SHOP}/0002_shop_order.py")
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0006_blog_note", "shop": "0002_shop_order", "wiki": "0001_initial"},
+    )
+    repo.finish()
+    assert repo.status() == {}
+
+
+def test_merge_main_into_feature_moves_the_feature(repo: DjangoRepo, tmp_path: Path) -> None:
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=lambda: feature_chain(repo),
+    )
+    repo.git("checkout", "-q", "feature")
+    assert repo.merge("main") != 0
+    code, data = repo.resolve_json()
+    assert code == 0
+    assert data["operation"] == {
+        "kind": "merge",
+        "git": True,
+        "ours": "feature",
+        "theirs": "main",
+        "default_branch": "main",
+    }
+    blog = data["apps"]["blog"]
+    assert blog["moved_side"] == "ours"
+    assert blog["kept"] == "0003_blog_summary"
+    assert blog["kept_side"] == "theirs"
+    assert blog["reason"] == "0003_blog_summary is on the default branch main"
+    assert blog["renames"] == {
+        "0003_blog_post": "0004_blog_post",
+        "0004_blog_author": "0005_blog_author",
+        "0005_blog_note": "0006_blog_note",
+    }
+    assert blog["migrate_target"] == "0002_blog_tag"
+    assert data["applied"] is True
+    # the feature's committed migrations are renamed: git records them as staged renames
+    staged = repo.staged()
+    assert staged[f"{BLOG}/0006_blog_note.py"] == "R"
+    assert staged[f"{BLOG}/0005_blog_author.py"] == "R"
+    assert f"{BLOG}/0005_blog_note.py" not in repo.status()
+    assert repo.unmerged() == set()
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0006_blog_note", "shop": "0002_shop_order", "wiki": "0001_initial"},
+    )
+    repo.finish()
+    assert repo.status() == {}
+    # main's migrations were never touched
+    assert repo.git("diff", "main", "HEAD", "--", f"{BLOG}/0003_blog_summary.py").stdout == ""
+
+
+def test_rebase_stopped_midway_resolves_each_step(repo: DjangoRepo, tmp_path: Path) -> None:
+    """feature has two commits; the second refers to a migration the first resolve renames."""
+
+    def feature() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.commit("Feature: posts")
+        repo.add_model("blog", "0004_blog_author", "author", "0003_blog_post")
+        repo.add_model(
+            "shop",
+            "0002_shop_order",
+            "order",
+            "0001_initial",
+            fk=("blog", "post", "0003_blog_post"),
+        )
+
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=feature,
+    )
+    repo.git("checkout", "-q", "feature")
+    assert repo.git("rebase", "main", check=False).returncode != 0
+    assert repo.operation_in_progress() == "rebase"
+
+    code, out, _ = repo.resolve()
+    assert code == 0, out
+    first_line = out.splitlines()[0]
+    assert first_line.startswith("resolve: a rebase in progress: feature (commit ")
+    assert first_line.endswith(") (theirs) replayed onto main (ours); default branch: main.")
+    assert f"rename  {BLOG}/0003_blog_post.py -> {BLOG}/0004_blog_post.py" in out
+    assert "Next: review with `git diff --cached`, then `git rebase --continue`." in out
+    repo.finish()
+    # git replays the second commit, which still names 0003_blog_post: it stops again
+    assert repo.operation_in_progress() == "rebase"
+    code, out, _ = repo.resolve()
+    assert code == 0, out
+    assert (
+        "note: blog.0003_blog_post was renamed 0004_blog_post earlier (same content): references "
+        "to the old name are rewritten" in out
+    )
+    assert "  0003_blog_post -> 0004_blog_post (renamed earlier)" in out
+    assert "  0004_blog_author -> 0005_blog_author" in out
+    assert f"edit    {SHOP}/0002_shop_order.py:11:18: '0003_blog_post' -> '0004_blog_post'" in out
+    assert "    python manage.py migrate blog 0002_blog_tag" in out
+    repo.finish()
+    assert repo.operation_in_progress() == "none"
+    assert repo.status() == {}
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0005_blog_author", "shop": "0002_shop_order", "wiki": "0001_initial"},
+    )
+    # the rebased branch sits on main, with main's migrations untouched
+    assert repo.git("rev-parse", "HEAD~2").stdout == repo.git("rev-parse", "main").stdout
+
+
+@pytest.mark.parametrize("style", ["diff3", "zdiff3"])
+def test_several_apps_at_once_with_diff3_markers(
+    repo: DjangoRepo, tmp_path: Path, style: str
+) -> None:
+    def main() -> None:
+        repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+        repo.add_model("wiki", "0002_wiki_page", "page", "0001_initial")
+
+    def feature() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.add_model("wiki", "0002_wiki_link", "link", "0001_initial")
+        repo.add_model(
+            "wiki", "0003_wiki_ref", "ref", "0002_wiki_link", fk=("blog", "post", "0003_blog_post")
+        )
+
+    diverge(repo, on_main=main, on_feature=feature)
+    repo.git("config", "merge.conflictStyle", style)
+    assert repo.merge("feature") != 0
+    text = repo.read(MANIFEST)
+    assert text.count("||||||| ") == 2
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    assert sorted(data["apps"]) == ["blog", "wiki"]
+    assert data["apps"]["wiki"]["renames"] == {
+        "0002_wiki_link": "0003_wiki_link",
+        "0003_wiki_ref": "0004_wiki_ref",
+    }
+    assert data["manifest_changes"] == [
+        "blog: 0003_blog_summary / 0003_blog_post (conflicted) -> 0004_blog_post",
+        "wiki: 0002_wiki_page / 0003_wiki_ref (conflicted) -> 0004_wiki_ref",
+    ]
+    # the cross-app reference (wiki -> blog) follows blog's rename
+    assert "('blog', '0004_blog_post')" in repo.read(f"{WIKI}/0004_wiki_ref.py")
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0004_wiki_ref"},
+    )
+
+
+def test_squashed_and_non_numeric_migrations_move(repo: DjangoRepo, tmp_path: Path) -> None:
+    """feature: 0003, 0004, their squash (originals kept), then a hand-named migration; main's
+    head has no number either."""
+
+    def feature() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.add_model("blog", "0004_blog_author", "author", "0003_blog_post")
+        repo.add_squash(
+            "blog",
+            "0003_blog_post_squashed_0004_blog_author",
+            ["0003_blog_post", "0004_blog_author"],
+            after="0002_blog_tag",
+        )
+        repo.add_index("blog", "add_post_index", "post", "0003_blog_post_squashed_0004_blog_author")
+
+    def main() -> None:
+        repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+        repo.add_index("blog", "summary_index", "summary", "0003_blog_summary")
+
+    diverge(repo, on_main=main, on_feature=feature)
+    assert repo.merge("feature") != 0
+    code, out, _ = repo.resolve()
+    assert code == 0, out
+    assert plan_lines(out)[:3] == [
+        f"rename  {BLOG}/0004_blog_author.py -> {BLOG}/0005_blog_author.py",
+        f"rename  {BLOG}/0003_blog_post_squashed_0004_blog_author.py -> "
+        f"{BLOG}/0004_blog_post_squashed_0005_blog_author.py",
+        f"rename  {BLOG}/0003_blog_post.py -> {BLOG}/0004_blog_post.py",
+    ]
+    assert "  add_post_index (keeps its name)" in out
+    squash = repo.read(f"{BLOG}/0004_blog_post_squashed_0005_blog_author.py")
+    assert (
+        "    replaces = [\n        ('blog', '0004_blog_post'),\n"
+        "        ('blog', '0005_blog_author'),\n    ]" in squash
+    )
+    assert "('blog', 'summary_index')" in squash
+    assert "('blog', 'summary_index')" in repo.read(f"{BLOG}/0004_blog_post.py")
+    assert "('blog', '0004_blog_post_squashed_0005_blog_author')" in repo.read(
+        f"{BLOG}/add_post_index.py"
+    )
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "add_post_index", "shop": "0001_initial", "wiki": "0001_initial"},
+    )
+
+
+@pytest.mark.parametrize("direction", ["feature-into-main", "main-into-feature"])
+def test_merge_strategy_writes_a_merge_migration(
+    repo: DjangoRepo, tmp_path: Path, direction: str
+) -> None:
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=lambda: feature_chain(repo),
+    )
+    if direction == "main-into-feature":
+        repo.git("checkout", "-q", "feature")
+    assert repo.merge("main" if direction == "main-into-feature" else "feature") != 0
+    before = repo.snapshot()
+    code, out, _ = repo.resolve("--strategy", "merge")
+    assert code == 0, out
+    name = "0006_merge_0003_blog_summary_0005_blog_note"
+    assert (
+        f"blog: merge migration {name} depends on 0003_blog_summary and 0005_blog_note; "
+        "nothing moves"
+        in out.splitlines()
+        or f"blog: merge migration {name} depends on 0005_blog_note and 0003_blog_summary; "
+        "nothing moves"
+        in out.splitlines()
+    )
+    after = repo.snapshot()
+    assert set(after) - set(before) == {f"{BLOG}/{name}.py"}
+    changed = {p for p in before if before[p] != after.get(p)}
+    assert changed == {MANIFEST}
+    assert repo.staged()[f"{BLOG}/{name}.py"] == "A"
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": name, "shop": "0002_shop_order", "wiki": "0001_initial"},
+    )
+
+
+def test_merge_migrations_of_two_branches_never_share_a_name(repo: DjangoRepo) -> None:
+    """Two branches each merge main's new head with their own: different leaves, different names,
+    and the same merge always gets the same name and bytes."""
+    from manifest_core.resolve.merge import merge_name, merge_source
+
+    one = merge_name(["0003_blog_summary", "0003_blog_post"])
+    two = merge_name(["0003_blog_summary", "0003_blog_tags"])
+    assert one == "0004_merge_0003_blog_post_0003_blog_summary"
+    assert two == "0004_merge_0003_blog_summary_0003_blog_tags"
+    assert one == merge_name(["0003_blog_post", "0003_blog_summary"])
+    long = ["0003_" + "x" * 40, "0003_" + "y" * 40]
+    assert merge_name(long) == merge_name(long[::-1])
+    assert merge_name(long).startswith("0004_merge_")
+    assert len(merge_name(long)) == len("0004_merge_") + 10
+    assert merge_name(long) != merge_name(["0003_" + "x" * 40, "0003_" + "z" * 40])
+    assert merge_source("blog", ["b", "a"]) == merge_source("blog", ["a", "b"])
+
+
+def test_committed_merge_is_resolved_afterwards(repo: DjangoRepo, tmp_path: Path) -> None:
+    """Someone committed the merge keeping main's side of migrations.toml: HEAD is the merge."""
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=lambda: repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag"),
+    )
+    assert repo.merge("feature") != 0
+    repo.git("checkout", "--ours", MANIFEST)
+    repo.git("add", MANIFEST)
+    repo.git("commit", "-q", "--no-edit")
+    assert repo.status() == {}
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    assert data["operation"]["kind"] == "merge-commit"
+    assert data["operation"]["theirs"] == "feature"
+    assert data["apps"]["blog"]["renames"] == {"0003_blog_post": "0004_blog_post"}
+    assert data["apps"]["blog"]["reason"] == "0003_blog_summary is on the default branch main"
+    assert_django_happy(
+        repo, tmp_path, {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0001_initial"}
+    )
+    repo.git("commit", "-q", "-m", "Renumber the feature's migrations")
+    assert repo.status() == {}
+
+
+def test_two_feature_branches_the_merged_in_one_moves(repo: DjangoRepo, tmp_path: Path) -> None:
+    repo.git("checkout", "-q", "-b", "feature-b")
+    repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+    repo.commit("B")
+    repo.git("checkout", "-q", "-b", "feature-a", "main")
+    repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+    repo.commit("A")
+    assert repo.merge("feature-b") != 0
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    blog = data["apps"]["blog"]
+    assert blog["moved_side"] == "theirs"
+    assert blog["reason"] == (
+        "neither side is on the default branch main, and theirs (feature-b) is being merged in"
+    )
+    assert blog["renames"] == {"0003_blog_post": "0004_blog_post"}
+    assert_django_happy(
+        repo, tmp_path, {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0001_initial"}
+    )
+
+
+def test_move_overrides_and_warns_about_the_default_branch(repo: DjangoRepo) -> None:
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=lambda: repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag"),
+    )
+    assert repo.merge("feature") != 0
+    code, out, _ = repo.resolve("--move", "ours", "--dry-run")
+    assert code == 0, out
+    assert "blog: ours moves after 0003_blog_post (theirs), since you chose --move ours:" in out
+    assert (
+        "warning[MM208]: --move ours renames blog migrations that are on the default branch "
+        "main: 0003_blog_summary" in out
+    )
+    assert f"rename  {BLOG}/0003_blog_summary.py -> {BLOG}/0004_blog_summary.py" in out
+
+
+def test_database_that_applied_the_moving_migrations_is_protected(
+    repo: DjangoRepo, tmp_path: Path
+) -> None:
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=lambda: repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag"),
+    )
+    # the developer's database, migrated on feature
+    repo.git("checkout", "-q", "feature")
+    database = tmp_path / "dev.sqlite3"
+    result = manage(repo.root, "migrate", database=database)
+    assert result.returncode == 0, result.stderr
+    assert repo.merge("main") != 0
+    before = repo.snapshot()
+    code, out, err = repo.resolve("--database-url", f"sqlite:///{database}")
+    assert code == 1
+    assert err == ""
+    assert (
+        f"{BLOG}/0003_blog_post.py:6:7: error[MM209]: the database applied blog migrations that "
+        "would move (0003_blog_post); roll them back where they still have these names: "
+        "`git merge --abort`, `python manage.py migrate blog 0002_blog_tag`, then merge again"
+        in out.splitlines()
+    )
+    assert (
+        out.splitlines()[-1]
+        == "resolve changed nothing: fix the problems above, then run it again."
+    )
+    assert repo.snapshot() == before
+    # Django itself refuses to roll back in the conflicted tree, which is why resolve says how
+    result = manage(repo.root, "migrate", "blog", "0002_blog_tag", database=database)
+    assert result.returncode == 1
+    assert "Conflicting migrations detected" in result.stderr
+    # roll back as told, then resolve goes through
+    repo.git("merge", "--abort")
+    result = manage(repo.root, "migrate", "blog", "0002_blog_tag", database=database)
+    assert result.returncode == 0, result.stderr
+    assert repo.merge("main") != 0
+    code, out, _ = repo.resolve("--database-url", f"sqlite:///{database}")
+    assert code == 0, out
+    assert "note: the database applied none of the migrations that move" in out
+    result = manage(repo.root, "migrate", database=database)
+    assert result.returncode == 0, result.stderr
+
+
+def test_one_app_at_a_time(repo: DjangoRepo) -> None:
+    def main() -> None:
+        repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+        repo.add_model("wiki", "0002_wiki_page", "page", "0001_initial")
+
+    def feature() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.add_model("wiki", "0002_wiki_link", "link", "0001_initial")
+
+    diverge(repo, on_main=main, on_feature=feature)
+    assert repo.merge("feature") != 0
+    code, data = repo.resolve_json("--app", "blog")
+    assert code == 0
+    assert list(data["apps"]) == ["blog"]
+    assert data["notes"] == [
+        "migrations.toml is left as it is: wiki still has several leaf migrations"
+    ]
+    assert repo.unmerged() == {MANIFEST}
+    code, data = repo.resolve_json("--app", "wiki")
+    assert code == 0
+    assert data["manifest_changes"] == [
+        "blog: 0003_blog_summary / 0003_blog_post (conflicted) -> 0004_blog_post",
+        "wiki: 0002_wiki_page / 0002_wiki_link (conflicted) -> 0003_wiki_link",
+    ]
+    assert repo.unmerged() == set()
+
+
+def test_json_plan_has_exact_ranges(repo: DjangoRepo) -> None:
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=lambda: repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag"),
+    )
+    assert repo.merge("feature") != 0
+    code, data = repo.resolve_json("--dry-run")
+    assert code == 0
+    assert data["dry_run"] is True
+    assert data["applied"] is False
+    plan = data["plan"]
+    assert plan["renames"] == [
+        {"from": f"{BLOG}/0003_blog_post.py", "to": f"{BLOG}/0004_blog_post.py"}
+    ]
+    migration_edits = [e for e in plan["edits"] if e["path"] != MANIFEST]
+    assert migration_edits == [
+        {
+            "path": f"{BLOG}/0003_blog_post.py",
+            "range": {"start": {"line": 9, "column": 18}, "end": {"line": 9, "column": 33}},
+            "old_text": "'0002_blog_tag'",
+            "new_text": "'0003_blog_summary'",
+        }
+    ]
+    line = repo.read(f"{BLOG}/0003_blog_post.py").splitlines()[8]
+    assert line[17:32] == "'0002_blog_tag'"
+    [manifest_edit] = [e for e in plan["edits"] if e["path"] == MANIFEST]
+    assert manifest_edit["old_text"] == repo.read(MANIFEST)
+    assert parse_manifest(manifest_edit["new_text"]).entries["blog"].head == "0004_blog_post"
+    assert data["migrate_commands"] == ["python manage.py migrate blog 0002_blog_tag"]
+    json.dumps(data)  # serialisable as is
