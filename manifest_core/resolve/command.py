@@ -127,16 +127,13 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
                     | (set(stage) if not isinstance(stage, bool) else set())
                 )
     code = EXIT_OK if resolution.ok and error is None else EXIT_FINDINGS
+    done = applying and error is None
     if ctx.fmt == "json":
-        ctx.json(
-            _json(
-                resolution, context, strategy, args.dry_run, applying and not error, staged, error
-            )
-        )
-        return code
-    lines = _text(resolution, context, ctx.fmt, args.dry_run, applying and error is None, staged)
-    for line in lines:
-        ctx.print(line)
+        ctx.json(_json(resolution, context, strategy, args.dry_run, done, staged, error))
+    else:
+        staging = context.is_git and not args.no_stage and settings.stage
+        for line in _text(resolution, context, ctx.fmt, args.dry_run, done, staging):
+            ctx.print(line)
     if error is not None:
         print(f"error: {error}", file=ctx.err)
     return code
@@ -166,7 +163,7 @@ def _text(
     fmt: str,
     dry_run: bool,
     applied: bool,
-    staged: list[str],
+    staging: bool,
 ) -> list[str]:
     lines: list[str] = []
     if resolution.nothing_to_do:
@@ -211,12 +208,13 @@ def _text(
     if dry_run:
         lines.append("Dry run: nothing was written.")
     elif applied:
-        lines.append(_summary(resolution, staged))
-        lines.append(
-            f"Next: review with `git diff --cached`, then {context.next_step}."
-            if staged
-            else f"Next: review the changes, then {context.next_step}."
-        )
+        lines.append(_summary(resolution, staging))
+        if staging:
+            lines.append(f"Next: review with `git diff --cached`, then {context.next_step}.")
+        elif context.is_git:
+            lines.append(f"Next: review the changes, `git add` them, then {context.next_step}.")
+        else:
+            lines.append("Next: review the changes.")
     return lines
 
 
@@ -269,7 +267,7 @@ def _describe_plan(resolution: Resolution) -> list[str]:
     return lines
 
 
-def _summary(resolution: Resolution, staged: list[str]) -> str:
+def _summary(resolution: Resolution, staging: bool) -> str:
     labels = [a.label for a in resolution.apps]
     renamed = len(resolution.plan.renames)
     created = sum(1 for c in resolution.plan.creates if c.path.endswith(".py"))
@@ -285,7 +283,7 @@ def _summary(resolution: Resolution, staged: list[str]) -> str:
         parts.append("migrations.toml rewritten")
     what = ", ".join(parts) or "nothing changed"
     where = " and ".join(labels) if len(labels) <= 2 else f"{len(labels)} apps"
-    staged_text = " Staged for commit." if staged else ""
+    staged_text = " Staged for commit." if staging else ""
     return f"Resolved {where or 'migrations.toml'}: {what}.{staged_text}"
 
 

@@ -305,7 +305,7 @@ def decide(
 
     if move is not None:
         if not known:
-            return refuse(codes.RESOLVE_SIDE_UNKNOWN, _unknown_sides(label, a, b, context))
+            return refuse(codes.RESOLVE_SIDE_UNKNOWN, *_unknown_sides(label, a, b, context))
         index = 0 if a.side == move else 1
         chosen = branches[index]
         warning = None
@@ -343,16 +343,22 @@ def decide(
             f"neither side is on the default branch{default}, and theirs "
             f"({context.theirs_name}) {what}",
         )
-    return refuse(codes.RESOLVE_SIDE_UNKNOWN, _unknown_sides(label, a, b, context))
+    return refuse(codes.RESOLVE_SIDE_UNKNOWN, *_unknown_sides(label, a, b, context))
 
 
-def _unknown_sides(label: str, a: Branch, b: Branch, context: SideContext) -> str:
+def _unknown_sides(
+    label: str, a: Branch, b: Branch, context: SideContext
+) -> tuple[str, str | None]:
+    """The message, and a hint when the default one (pass --move) would not help."""
+    merge_hint = "or use `--strategy merge`, which moves nothing"
     if "mixed" in (a.side, b.side):
         return (
             f"{label}'s leaves {a.leaf[1]} and {b.leaf[1]} each descend from migrations of both "
-            "sides: they are not two branches one of which can move after the other"
+            "sides: they are not two branches one of which can move after the other",
+            f"resolve this app by hand, {merge_hint}",
         )
     known = a.side in ("ours", "theirs") and b.side in ("ours", "theirs") and a.side != b.side
+    hint = None
     if known:
         ours, theirs = (a, b) if a.side == "ours" else (b, a)
         choices = (
@@ -363,13 +369,19 @@ def _unknown_sides(label: str, a: Branch, b: Branch, context: SideContext) -> st
             f"record the head that stays in migrations.toml ([apps.{label}] head), or use "
             "--strategy merge"
         )
+        hint = (
+            "run resolve during the merge or rebase, where git tells the two sides apart, "
+            + merge_hint
+        )
     if not context.is_git:
         return (
             f"not a git repository, so resolve cannot tell which of {label}'s migrations are on "
-            f"the default branch; {choices}"
+            f"the default branch; {choices}",
+            hint,
         )
     default = context.default_branch or "(none found)"
     return (
         f"cannot tell which of {label}'s leaves moves: neither {a.leaf[1]} nor {b.leaf[1]} is on "
-        f"the default branch {default}, and git does not say which side brought it in; {choices}"
+        f"the default branch {default}, and git does not say which side brought it in; {choices}",
+        hint,
     )
