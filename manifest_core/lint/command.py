@@ -1,0 +1,181 @@
+"""``python -m manifest_core lint``: registered with the CLI when this module is imported."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from manifest_core import gitinfo
+from manifest_core.cli import EXIT_FINDINGS, EXIT_OK, FORMATS, Context, UsageError, command
+from manifest_core.model import Key, Severity
+from manifest_core.project import Project
+
+from .report import render_github, render_json, render_sarif, render_text
+from .rules import RULES
+from .runner import LintReport, all_migrations, lint_project, new_migrations
+from .settings import LintSettings, load_lint_settings
+
+LINT_FORMATS = (*FORMATS, "sarif")
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    for action in parser._actions:  # the shared --format option gains "sarif" for this command
+        if action.dest == "format":
+            action.choices = LINT_FORMATS
+            action.help = "output format: text, json, github or sarif (default: text)"
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="lint these migration files (or the migrations under these folders) only",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="lint every migration, not only those new on this branch",
+    )
+    parser.add_argument(
+        "--since",
+        metavar="REF",
+        help="migrations not present at REF count as new (default: the default branch)",
+    )
+    parser.add_argument(
+        "--fail-level",
+        choices=[s.label for s in Severity],
+        default=None,
+        help="the lowest severity that makes the command fail (default: warning, or "
+        "fail-level in the configuration)",
+    )
+    parser.add_argument(
+        "--select",
+        metavar="RULES",
+        help="comma-separated rule codes or names to run, replacing the configured selection",
+    )
+    parser.add_argument(
+        "--ignore", metavar="RULES", help="comma-separated rule codes or names not to run"
+    )
+    parser.add_argument(
+        "--show-suppressed",
+        action="store_true",
+        help="also list suppressed findings, with their reasons (text format)",
+    )
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _settings(args: argparse.Namespace, ctx: Context) -> LintSettings:
+    settings = load_lint_settings(ctx.root, ctx.config.extra.get("lint"))
+    try:
+        return settings.selecting(
+            _split(args.select) if args.select is not None else None, _split(args.ignore)
+        )
+    except ValueError as exc:
+        raise UsageError(f"--{exc}") from None
+
+
+def _baseline(args: argparse.Namespace, ctx: Context) -> str | None:
+    if args.since:
+        if gitinfo.resolve_ref(ctx.root, args.since) is None:
+            raise UsageError(f"--since {args.since}: git knows no such commit here")
+        return str(args.since)
+    return gitinfo.default_branch(ctx.root, configured=ctx.config.default_branch)
+
+
+def _paths(project: Project, paths: list[str], root: str) -> tuple[list[Key], list[str]]:
+    """The migrations named by paths (files or folders), and the paths that name none."""
+    by_path = {m.path: m.key for app in project.apps.values() for m in app.migrations}
+    keys: list[Key] = []
+    skipped: list[str] = []
+    for given in paths:
+        full = os.path.abspath(given)
+        if not os.path.exists(full):
+            raise UsageError(f"{given}: no such file or folder")
+        relative = os.path.relpath(full, root).replace(os.sep, "/")
+        if relative == ".." or relative.startswith("../"):
+            raise UsageError(f"{given}: outside the repository root {root}")
+        if os.path.isdir(full):
+            prefix = "" if relative == "." else relative + "/"
+            found = [key for path, key in by_path.items() if path.startswith(prefix)]
+            if not found:
+                skipped.append(relative)
+            keys.extend(found)
+        elif relative in by_path:
+            keys.append(by_path[relative])
+        else:
+            skipped.append(relative)
+    return keys, skipped
+
+
+@command(
+    "lint",
+    "check migrations for operations that lock PostgreSQL tables or break rolling deploys",
+    _configure,
+)
+def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
+    settings = _settings(args, ctx)
+    fail_level = Severity.parse(args.fail_level) if args.fail_level else settings.fail_level
+    if args.all and args.paths:
+        raise UsageError("give migration paths or --all, not both")
+    baseline = _baseline(args, ctx)
+    project = ctx.project()
+    new = new_migrations(project, baseline) if baseline else frozenset()
+    skipped: list[str] = []
+    explicit = False
+    if args.paths:
+        keys, skipped = _paths(project, args.paths, ctx.root)
+        explicit = True
+    elif args.all or settings.new_migrations == "all":
+        keys = all_migrations(project)
+    else:
+        if baseline is None:
+            raise UsageError(
+                "cannot tell which migrations are new on this branch: no default branch found "
+                "(not a git repository, or no main/master/origin/HEAD; in CI, fetch it). "
+                "Pass --since REF, --all, or migration paths, or set default-branch in "
+                "[tool.django-migration-manifest]"
+            )
+        keys = sorted(new)
+    report = lint_project(
+        project,
+        settings,
+        keys=keys,
+        new=new,
+        explicit=explicit,
+        baseline=baseline,
+        skipped=skipped,
+    )
+    failed = report.failed(fail_level)
+    _output(ctx, args, report, settings, failed, nothing_new=not keys and not args.paths)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _output(
+    ctx: Context,
+    args: argparse.Namespace,
+    report: LintReport,
+    settings: LintSettings,
+    failed: bool,
+    *,
+    nothing_new: bool,
+) -> None:
+    if ctx.fmt == "json":
+        ctx.json(render_json(report, failed))
+    elif ctx.fmt == "sarif":
+        severities = {rule.code: settings.severity(rule) for rule in RULES}
+        ctx.json(render_sarif(report, severities, ctx.root))
+    elif ctx.fmt == "github":
+        for line in render_github(report.findings):
+            ctx.print(line)
+    else:
+        if nothing_new:
+            ctx.print(
+                f"No migration is new since {report.baseline}: nothing to lint "
+                "(lint --all checks every migration)."
+            )
+            return
+        for path in report.skipped:
+            ctx.print(f"{path}: not a migration of this project, skipped")
+        for line in render_text(report, show_suppressed=args.show_suppressed):
+            ctx.print(line)

@@ -1,0 +1,134 @@
+"""ML011 add-index: an index built without CONCURRENTLY on an existing table."""
+
+from __future__ import annotations
+
+from manifest_core.lint.fields import FieldView
+from manifest_core.lint.fixes import to_postgres_operation
+from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.model import Severity
+
+from .common import field_change, index_kind, index_span, like_index, name_of, new_field, together
+
+
+def check(site: Site, ctx: MigrationContext) -> None:
+    kind = site.op.kind
+    if kind == "AddIndex":
+        _add_index(site, ctx)
+    elif kind == "AlterIndexTogether":
+        _index_together(site, ctx)
+    elif kind == "AddField":
+        found = new_field(ctx, site)
+        if found is not None:
+            model, name, field = found
+            index = index_kind(ctx, site, field)
+            if index:
+                _report_field(site, ctx, ctx.table(model), name, field, index)
+    elif kind == "AlterField":
+        change = field_change(ctx, site)
+        if change is None:
+            return
+        old, new = index_kind(ctx, site, change.old), index_kind(ctx, site, change.new)
+        if old is None or new is None or not new or new == old:
+            return
+        _report_field(site, ctx, ctx.table(change.model), change.name, change.new, new)
+
+
+def _add_index(site: Site, ctx: MigrationContext) -> None:
+    model = ctx.existing_table(site)
+    if model is None:
+        return
+    name = name_of(site.op.param("index"))
+    ctx.report(
+        RULE,
+        site.op.head_span,
+        f"creates index {name or '(unnamed)'} on {ctx.table(model)} without CONCURRENTLY: "
+        "writes to the table are blocked until the index is built",
+        site,
+        fix=to_postgres_operation(ctx, site, "AddIndexConcurrently"),
+    )
+
+
+def _index_together(site: Site, ctx: MigrationContext) -> None:
+    model = ctx.existing_table(site, "name")
+    if model is None:
+        return
+    old = together(model.option("index_together"))
+    new = together(site.op.param("index_together"))
+    if old is None or new is None:
+        ctx.unreadable(site, site.op.value_span("index_together"), "index_together is not literal")
+        return
+    for fields in sorted(new - old):
+        ctx.report(
+            RULE,
+            site.op.value_span("index_together") or site.op.head_span,
+            f"creates an index on {ctx.table(model)} ({', '.join(fields)}) without "
+            "CONCURRENTLY: writes to the table are blocked until it is built",
+            site,
+        )
+
+
+def _report_field(
+    site: Site, ctx: MigrationContext, table: str, name: str, field: FieldView, index: str
+) -> None:
+    what = "a unique index" if index == "unique" else "an index"
+    implicit = ""
+    call = field.call
+    if index == "index" and call is not None and call.kw("db_index") is not True:
+        implicit = f" ({field.kind} columns are indexed unless db_index=False)"
+    if index == "unique" and field.kind == "OneToOneField" and call and not call.has_kw("unique"):
+        implicit = " (OneToOneField columns are unique)"
+    like = " and a second *_like index for LIKE queries" if like_index(field) else ""
+    ctx.report(
+        RULE,
+        index_span(field, index) or site.op.value_span("field"),
+        f"creates {what}{like} on {table} for {name}{implicit} without CONCURRENTLY: writes to "
+        "the table are blocked until it is built",
+        site,
+    )
+
+
+RULE = Rule(
+    code="ML011",
+    name="add-index",
+    severity=Severity.ERROR,
+    summary="builds an index on an existing table without CONCURRENTLY",
+    why=(
+        "CREATE INDEX takes a SHARE lock on the table: reads go on, but every INSERT, UPDATE "
+        "and DELETE waits until the whole index is built, minutes on a large table. Django builds "
+        "indexes this way for AddIndex, for fields with db_index=True or unique=True, for "
+        "ForeignKey and SlugField columns (indexed by default), and for index_together."
+    ),
+    safe=(
+        "Build the index with AddIndexConcurrently (django.contrib.postgres.operations) in a "
+        "migration with `atomic = False`, ideally on its own. For db_index/unique on a field, "
+        "wrap the AlterField/AddField in SeparateDatabaseAndState and create the index in "
+        "database_operations with AddIndexConcurrently or RunSQL CREATE [UNIQUE] INDEX "
+        "CONCURRENTLY."
+    ),
+    kinds=frozenset({"AddIndex", "AlterIndexTogether", "AddField", "AlterField"}),
+    check=check,
+    fixable=True,
+    examples=(
+        Example(
+            "unsafe",
+            "AddIndex",
+            "migrations.AddIndex(\n"
+            '    model_name="order",\n'
+            '    index=models.Index(fields=["created_at"], name="order_created_idx"),\n'
+            ")",
+        ),
+        Example(
+            "safe",
+            "AddIndexConcurrently in a non-atomic migration",
+            "from django.contrib.postgres.operations import AddIndexConcurrently\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    atomic = False\n"
+            "    operations = [\n"
+            "        AddIndexConcurrently(\n"
+            '            model_name="order",\n'
+            '            index=models.Index(fields=["created_at"], name="order_created_idx"),\n'
+            "        ),\n"
+            "    ]",
+        ),
+    ),
+)

@@ -1,0 +1,180 @@
+"""Helpers shared by several rules: reading fields, comparing the old and new definition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from manifest_core.lint.fields import FieldView
+from manifest_core.lint.rule import MigrationContext, Site
+from manifest_core.lint.state import ModelState
+from manifest_core.lint.values import MISSING, Call, Unknown, describe
+from manifest_core.model import Span
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """An ``AlterField`` on an existing table: the model, the field name, old and new views."""
+
+    model: ModelState
+    name: str
+    old: FieldView
+    new: FieldView
+
+
+def new_field(ctx: MigrationContext, site: Site) -> tuple[ModelState, str, FieldView] | None:
+    """For ``AddField``/``AlterField`` on an existing table: (model, field name, new field)."""
+    model = ctx.existing_table(site)
+    if model is None:
+        return None
+    name = site.op.param("name")
+    if not isinstance(name, str):
+        ctx.unreadable(
+            site,
+            site.op.value_span("name"),
+            f"{site.op.kind}.name is {describe(name)}, not a string literal",
+        )
+        return None
+    view = FieldView(site.op.param("field"))
+    if not view.readable:
+        ctx.unreadable(
+            site,
+            site.op.value_span("field") or site.op.head_span,
+            f"{site.op.kind}.field is {describe(site.op.param('field'))}, not a field class call",
+        )
+        return None
+    return model, name, view
+
+
+def field_change(ctx: MigrationContext, site: Site) -> FieldChange | None:
+    """For ``AlterField`` on an existing table: the old and new definitions, when both known.
+
+    When the old definition is not known, one note says so (whichever rule asks first).
+    """
+    found = new_field(ctx, site)
+    if found is None:
+        return None
+    model, name, new = found
+    old_value = model.field(name)
+    if old_value is MISSING or isinstance(old_value, Unknown):
+        ctx.unknown_prior(
+            site,
+            site.op.value_span("name") or site.op.head_span,
+            f"the earlier definition of {ctx.app}.{model.name}.{name} is not known, so this "
+            "AlterField cannot be checked (column type, NULL, indexes, constraints)",
+        )
+        return None
+    old = FieldView(old_value)
+    if not old.readable:
+        ctx.unknown_prior(
+            site,
+            site.op.value_span("name") or site.op.head_span,
+            f"the earlier definition of {ctx.app}.{model.name}.{name} is {describe(old_value)}, "
+            "so this AlterField cannot be checked (column type, NULL, indexes, constraints)",
+        )
+        return None
+    return FieldChange(model, name, old, new)
+
+
+def flag(
+    ctx: MigrationContext, site: Site, view: FieldView, name: str, value: bool | Unknown
+) -> bool | None:
+    """A boolean field property, or ``None`` after reporting that it is not a literal."""
+    if isinstance(value, Unknown):
+        span = view.call.kw_span(name) if view.call else None
+        ctx.unreadable(
+            site,
+            span or site.op.value_span("field"),
+            f"{name}={value} is not a literal: the linter cannot tell what it does",
+        )
+        return None
+    return value
+
+
+def index_kind(ctx: MigrationContext, site: Site, view: FieldView) -> str | None:
+    """``unique``, ``index`` or ``""`` for what Django builds for a field; ``None`` if unknown."""
+    if not view.has_column:
+        return ""
+    unique = flag(ctx, site, view, "unique", view.unique)
+    if unique is None:
+        return None
+    if unique:
+        return "unique"
+    db_index = flag(ctx, site, view, "db_index", view.db_index)
+    if db_index is None:
+        return None
+    return "index" if db_index else ""
+
+
+def like_index(view: FieldView) -> bool:
+    """Whether Django also builds a ``*_like`` index (varchar_pattern_ops) for the column."""
+    column_type = view.column_type()
+    if column_type is None or isinstance(column_type, Unknown):
+        return False
+    return column_type.base in ("varchar", "text")
+
+
+def index_span(view: FieldView, kind: str) -> Span | None:
+    """The keyword that asks for the index, or the field class when the index is implicit."""
+    call = view.call
+    if call is None:
+        return None
+    if kind == "unique":
+        for keyword in ("unique", "primary_key"):
+            if call.kw(keyword) is True:
+                return call.kw_span(keyword)
+    elif call.kw("db_index") is True:
+        return call.kw_span("db_index")
+    return call.func_span
+
+
+def together(value: object) -> frozenset[tuple[str, ...]] | None:
+    """Django's ``normalize_together``: a set of field-name tuples, ``None`` if not literal."""
+    if value is None or value is MISSING:
+        return frozenset()
+    if isinstance(value, (tuple, frozenset)):
+        items = list(value)
+        if not items:
+            return frozenset()
+        if all(isinstance(i, str) for i in items) and isinstance(value, tuple):
+            return frozenset({tuple(str(i) for i in items)})
+        result = set()
+        for item in items:
+            if not isinstance(item, (tuple, frozenset)) or not all(
+                isinstance(i, str) for i in item
+            ):
+                return None
+            result.add(tuple(str(i) for i in item))
+        return frozenset(result)
+    return None
+
+
+def constraint_kind(value: object) -> str | None:
+    """``unique``, ``check`` or ``exclusion`` for Django's constraint classes, else ``None``."""
+    if not isinstance(value, Call):
+        return None
+    qualname = value.qualname
+    if qualname in (
+        "django.db.models.UniqueConstraint",
+        "django.db.models.constraints.UniqueConstraint",
+    ):
+        return "unique"
+    if qualname in (
+        "django.db.models.CheckConstraint",
+        "django.db.models.constraints.CheckConstraint",
+    ):
+        return "check"
+    if qualname in (
+        "django.contrib.postgres.constraints.ExclusionConstraint",
+        "django.contrib.postgres.constraints.constraints.ExclusionConstraint",
+    ):
+        return "exclusion"
+    return None
+
+
+def name_of(value: object) -> str:
+    """The ``name=`` of an index or constraint, quoted, or ``''``."""
+    if isinstance(value, Call):
+        name = value.kw("name", None)
+        if isinstance(name, str):
+            return f'"{name}"'
+    return ""

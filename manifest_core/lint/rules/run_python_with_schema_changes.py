@@ -1,0 +1,132 @@
+"""ML020 run-python-with-schema-changes: data and schema changes in one transaction."""
+
+from __future__ import annotations
+
+from manifest_core.lint.fields import FieldView
+from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.values import MISSING, Name
+from manifest_core.model import Severity
+
+from .run_sql_checks import has_ddl
+
+_MODEL_PARAM = {
+    "AddField": "model_name",
+    "RemoveField": "model_name",
+    "AlterField": "model_name",
+    "RenameField": "model_name",
+    "AddIndex": "model_name",
+    "RemoveIndex": "model_name",
+    "RenameIndex": "model_name",
+    "AddConstraint": "model_name",
+    "RemoveConstraint": "model_name",
+    "AlterConstraint": "model_name",
+    "AddConstraintNotValid": "model_name",
+    "DeleteModel": "name",
+    "AlterModelTable": "name",
+    "AlterModelTableComment": "name",
+    "AlterUniqueTogether": "name",
+    "AlterIndexTogether": "name",
+    "AlterOrderWithRespectTo": "name",
+    "RenameModel": "old_name",
+}
+
+
+def is_noop(value: object) -> bool:
+    return isinstance(value, Name) and value.qualname.endswith("RunPython.noop")
+
+
+def locked_table(ctx: MigrationContext, site: Site) -> str | None:
+    """The existing table a schema operation locks until the transaction ends, if known."""
+    op = site.op
+    if not site.database or not op.known:
+        return None
+    if op.kind == "RunSQL":
+        return "the tables its SQL changes" if has_ddl(ctx, site) else None
+    param = _MODEL_PARAM.get(op.kind)
+    if param is None:
+        return None
+    model = site.state.model(op.param(param))
+    if model is None or model.has_table(ctx.swappable, ctx.app) is not True:
+        return None
+    if ctx.is_new_model(model):
+        return None
+    if op.kind == "AlterField":
+        name = op.param("name")
+        old = model.field(name) if isinstance(name, str) else MISSING
+        new = FieldView(op.param("field"))
+        if old is not MISSING:
+            old_view = FieldView(old)
+            if (
+                old_view.call is not None
+                and new.call is not None
+                and old_view.call.qualname == new.call.qualname
+                and old_view.database_kwargs() == new.database_kwargs()
+            ):
+                return None  # only Python-side attributes change: Django runs no SQL
+    return ctx.table(model)
+
+
+def check(ctx: MigrationContext) -> None:
+    if ctx.parsed.atomic is not True:
+        return
+    data = [
+        s
+        for s in ctx.sites
+        if s.database
+        and s.op.family == "django"
+        and s.op.kind == "RunPython"
+        and not is_noop(s.op.param("code", MISSING))
+    ]
+    if not data:
+        return
+    schema = [(s, t) for s in ctx.sites if (t := locked_table(ctx, s)) is not None]
+    if not schema:
+        return
+    first, table = schema[0]
+    more = f" and {len(schema) - 1} more schema change(s)" if len(schema) > 1 else ""
+    for site in data:
+        ctx.report(
+            RULE,
+            site.op.head_span,
+            f"runs in the same transaction as {first.op.kind} (line {first.op.span.line}) on "
+            f"{table}{more}: the schema change's lock is held until the data migration finishes",
+            site,
+        )
+
+
+RULE = Rule(
+    code="ML020",
+    name="run-python-with-schema-changes",
+    severity=Severity.WARNING,
+    summary="a RunPython data migration shares an atomic migration with schema changes",
+    why=(
+        "An atomic migration is one transaction: the locks its schema changes take, most of "
+        "them ACCESS EXCLUSIVE, are held until the data migration in RunPython has gone through "
+        "every row it touches. The table is unavailable for that whole time. Mixing also makes "
+        "PostgreSQL fail with 'pending trigger events' when rows are changed before an ALTER "
+        "TABLE on a table with deferred constraints, and makes the migration impossible to "
+        "split when it fails halfway."
+    ),
+    safe=(
+        "Put the data migration in a migration of its own, between the schema change it needs "
+        "and the one that depends on it. Schema changes on tables created in the same "
+        "migration (or on this branch) are fine."
+    ),
+    check_migration=check,
+    examples=(
+        Example(
+            "unsafe",
+            "Backfill next to the schema change",
+            "operations = [\n"
+            '    migrations.AddField(model_name="order", name="total", field=...),\n'
+            "    migrations.RunPython(fill_totals, migrations.RunPython.noop),\n"
+            "]",
+        ),
+        Example(
+            "safe",
+            "One migration each",
+            "# 0005_order_total: AddField\n"
+            "# 0006_fill_order_totals: RunPython(fill_totals, migrations.RunPython.noop)",
+        ),
+    ),
+)

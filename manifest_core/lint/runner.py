@@ -1,0 +1,84 @@
+"""Lint a whole project: choose the migrations, lint them along the graph, collect the results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from manifest_core import gitinfo
+from manifest_core.model import Key, Severity
+from manifest_core.project import Project
+
+from .findings import FileResult, Finding, SuppressedFinding
+from .prior import LintSession
+from .settings import LintSettings
+
+
+@dataclass(frozen=True)
+class LintReport:
+    results: tuple[FileResult, ...]
+    #: The git ref whose migrations count as deployed (``None``: not known).
+    baseline: str | None = None
+    #: Migrations new on this branch (not present at the baseline).
+    new_migrations: frozenset[Key] = frozenset()
+    #: Given paths that are not migrations of the project.
+    skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = [f for r in self.results for f in r.findings]
+        found.sort(key=Finding.sort_key)
+        return found
+
+    @property
+    def suppressed(self) -> list[SuppressedFinding]:
+        return [s for r in self.results for s in r.suppressed]
+
+    @property
+    def operations(self) -> int:
+        return sum(r.operations for r in self.results)
+
+    def failed(self, level: Severity) -> bool:
+        return any(f.severity >= level for f in self.findings)
+
+
+def new_migrations(project: Project, ref: str) -> frozenset[Key]:
+    """Migrations whose file is not in ``ref``'s tree (new on this branch, committed or not)."""
+    present = gitinfo.files_at(project.root, ref)
+    return frozenset(
+        migration.key
+        for app in project.apps.values()
+        for migration in app.migrations
+        if migration.path not in present
+    )
+
+
+def all_migrations(project: Project) -> list[Key]:
+    keys = [m.key for app in project.apps.values() for m in app.migrations]
+    return sorted(keys, key=lambda key: project.graph.migrations[key].path)
+
+
+def lint_project(
+    project: Project,
+    settings: LintSettings | None = None,
+    *,
+    keys: Iterable[Key] | None = None,
+    new: Iterable[Key] = (),
+    explicit: bool = False,
+    baseline: str | None = None,
+    skipped: Iterable[str] = (),
+) -> LintReport:
+    """Lint migrations ``keys`` of ``project`` (default: every migration), in path order.
+
+    ``new`` are the migrations new on this branch: tables they create count as new (see the
+    ``new-tables`` setting), and a squash replacing only new migrations is linted. ``explicit``
+    lints squashed migrations even when the migrations they replace are deployed.
+    """
+    session = LintSession(project, settings, new_migrations=new)
+    chosen = (
+        all_migrations(project)
+        if keys is None
+        else sorted(set(keys), key=lambda key: project.graph.migrations[key].path)
+    )
+    results = tuple(session.lint(key, explicit=explicit) for key in chosen)
+    return LintReport(results, baseline, frozenset(new), tuple(skipped))

@@ -1,0 +1,394 @@
+"""A small reader of PostgreSQL statements in ``RunSQL`` literals.
+
+It is not a SQL parser: it splits a script into statements (respecting quotes, quoted
+identifiers, dollar quoting and comments), turns each into tokens, and recognises the few
+statement shapes that take dangerous locks or break the code still running:
+
+* ``CREATE [UNIQUE] INDEX`` without ``CONCURRENTLY``, ``DROP INDEX`` without it, ``REINDEX``
+  without it (and, for the atomic-migration rule, each of them *with* it);
+* ``DROP TABLE``; ``ALTER TABLE ... DROP [COLUMN]``, ``RENAME [COLUMN] ... TO``, ``RENAME TO``,
+  ``ALTER [COLUMN] ... [SET DATA] TYPE``, ``ALTER [COLUMN] ... SET NOT NULL``;
+* ``ALTER TABLE ... ADD [CONSTRAINT x] CHECK|FOREIGN KEY`` without ``NOT VALID``, and
+  ``ADD ... UNIQUE|PRIMARY KEY`` without ``USING INDEX`` (both scan the table under a lock);
+* ``CREATE TABLE`` (statements on a table created earlier in the same script are not flagged).
+
+Offsets are positions in the SQL string, so findings can point inside the Python literal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+_DOLLAR_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>\s+)
+    | (?P<ident>"(?:[^"]|"")*")
+    | (?P<string>'(?:[^']|'')*')
+    | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+    | (?P<number>\d+(?:\.\d+)?)
+    | (?P<op>[(),.;=<>!:+\-*/\[\]|&%~^@#?{}])
+    | (?P<other>.)
+    """,
+    re.X | re.S,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    kind: str  #: ``word``, ``ident``, ``string``, ``number``, ``op`` or ``other``
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper() if self.kind == "word" else self.text
+
+    @property
+    def name(self) -> str:
+        """An identifier without quotes (lower-cased when it was not quoted, as PostgreSQL)."""
+        if self.kind == "ident":
+            return self.text[1:-1].replace('""', '"')
+        return self.text.lower()
+
+
+@dataclass(frozen=True)
+class Statement:
+    start: int
+    end: int
+    tokens: tuple[Token, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A dangerous statement (or clause): ``kind`` says which; offsets are in the SQL string."""
+
+    kind: str
+    message: str
+    start: int
+    end: int
+    table: str | None = None
+    column: str | None = None
+
+
+def split_statements(sql: str) -> list[Statement]:
+    """The statements of a script, without comments, each with its offsets."""
+    statements: list[Statement] = []
+    tokens: list[Token] = []
+    start: int | None = None
+    position = 0
+    length = len(sql)
+    while position < length:
+        char = sql[position]
+        if sql.startswith("--", position):
+            newline = sql.find("\n", position)
+            position = length if newline < 0 else newline + 1
+            continue
+        if sql.startswith("/*", position):
+            position = _block_comment_end(sql, position)
+            continue
+        if char == "$":
+            match = _DOLLAR_RE.match(sql, position)
+            if match:
+                close = sql.find(match.group(0), match.end())
+                end = length if close < 0 else close + len(match.group(0))
+                tokens.append(Token(sql[position:end], position, end, "string"))
+                start = position if start is None else start
+                position = end
+                continue
+        if char == ";":
+            if tokens and start is not None:
+                statements.append(Statement(start, tokens[-1].end, tuple(tokens)))
+            tokens, start = [], None
+            position += 1
+            continue
+        match = _TOKEN_RE.match(sql, position)
+        assert match is not None  # the ``other`` alternative matches any character
+        kind = match.lastgroup or "other"
+        if kind != "ws":
+            tokens.append(Token(match.group(0), position, match.end(), kind))
+            start = position if start is None else start
+        position = match.end()
+    if tokens and start is not None:
+        statements.append(Statement(start, tokens[-1].end, tuple(tokens)))
+    return statements
+
+
+def _block_comment_end(sql: str, position: int) -> int:
+    depth = 0
+    while position < len(sql):
+        if sql.startswith("/*", position):
+            depth += 1
+            position += 2
+        elif sql.startswith("*/", position):
+            depth -= 1
+            position += 2
+            if depth == 0:
+                return position
+        else:
+            position += 1
+    return position
+
+
+class _Cursor:
+    def __init__(self, tokens: tuple[Token, ...]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    def peek(self, offset: int = 0) -> Token | None:
+        j = self.i + offset
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def word(self, offset: int = 0) -> str:
+        token = self.peek(offset)
+        return token.upper if token is not None else ""
+
+    def accept(self, *words: str) -> bool:
+        """Consume ``words`` if they come next (case-insensitively)."""
+        for offset, word in enumerate(words):
+            if self.word(offset) != word:
+                return False
+        self.i += len(words)
+        return True
+
+    def name(self) -> str | None:
+        """A possibly schema-qualified name; returns its last part."""
+        token = self.peek()
+        if token is None or token.kind not in ("word", "ident"):
+            return None
+        self.i += 1
+        last = token.name
+        while self.word() == "." and self.peek(1) is not None:
+            self.i += 1
+            part = self.peek()
+            if part is None:
+                break
+            last = part.name
+            self.i += 1
+        return last
+
+
+def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
+    """The dangerous parts of one statement. ``new_tables`` collects tables it creates."""
+    tokens = statement.tokens
+    c = _Cursor(tokens)
+    first = c.word()
+    span = (statement.start, statement.end)
+    if first == "CREATE":
+        c.accept("CREATE")
+        c.accept("OR", "REPLACE")
+        unique = c.accept("UNIQUE")
+        if c.accept("INDEX"):
+            concurrently = c.accept("CONCURRENTLY")
+            what = "a unique index" if unique else "an index"
+            table = _index_table(c)
+            if concurrently:
+                return [Finding("concurrent", f"creates {what} CONCURRENTLY", *span, table=table)]
+            if table is not None and table in new_tables:
+                return []
+            return [
+                Finding(
+                    "create-index",
+                    f"creates {what} on {_quote(table)} without CONCURRENTLY: writes to the table "
+                    "are blocked until the index is built",
+                    *span,
+                    table=table,
+                )
+            ]
+        for word in ("TEMPORARY", "TEMP", "UNLOGGED", "GLOBAL", "LOCAL"):
+            c.accept(word)
+        if c.accept("TABLE"):
+            c.accept("IF", "NOT", "EXISTS")
+            table = c.name()
+            if table:
+                new_tables.add(table)
+        return []
+    if first == "DROP":
+        c.accept("DROP")
+        if c.accept("INDEX"):
+            if c.accept("CONCURRENTLY"):
+                return [Finding("concurrent", "drops an index CONCURRENTLY", *span)]
+            c.accept("IF", "EXISTS")
+            index = c.name()
+            return [
+                Finding(
+                    "drop-index",
+                    f"drops index {_quote(index)} without CONCURRENTLY: it waits for an ACCESS "
+                    "EXCLUSIVE lock on the table, and every query queues behind it",
+                    *span,
+                )
+            ]
+        if c.accept("TABLE"):
+            c.accept("IF", "EXISTS")
+            table = c.name()
+            if table is not None and table in new_tables:
+                return []
+            return [
+                Finding(
+                    "drop-table",
+                    f"drops table {_quote(table)}: the code still running during the deploy "
+                    "queries it and fails",
+                    *span,
+                    table=table,
+                )
+            ]
+        return []
+    if first == "REINDEX":
+        c.accept("REINDEX")
+        if c.word() == "(":
+            while c.peek() is not None and c.word() != ")":
+                c.i += 1
+            c.accept(")")
+        c.accept(c.word())  # INDEX, TABLE, SCHEMA, DATABASE, SYSTEM
+        if c.accept("CONCURRENTLY"):
+            return [Finding("concurrent", "rebuilds indexes CONCURRENTLY", *span)]
+        return [
+            Finding(
+                "reindex",
+                "REINDEX without CONCURRENTLY blocks writes to the table until it finishes",
+                *span,
+            )
+        ]
+    if first == "ALTER" and c.accept("ALTER", "TABLE"):
+        c.accept("IF", "EXISTS")
+        c.accept("ONLY")
+        table = c.name()
+        if table is None or table in new_tables:
+            return []
+        return _alter_table_actions(tokens, c.i, table)
+    return []
+
+
+def _index_table(c: _Cursor) -> str | None:
+    c.accept("IF", "NOT", "EXISTS")
+    if c.word() != "ON":
+        c.name()  # the index name
+    if not c.accept("ON"):
+        return None
+    c.accept("ONLY")
+    return c.name()
+
+
+def _alter_table_actions(tokens: tuple[Token, ...], start: int, table: str) -> list[Finding]:
+    """Split ``ALTER TABLE t action, action...`` at top-level commas and judge each action."""
+    actions: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens[start:]:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        if token.text == "," and depth == 0:
+            actions.append([])
+            continue
+        actions[-1].append(token)
+    findings: list[Finding] = []
+    for action in actions:
+        if action:
+            finding = _alter_action(tuple(action), table)
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def _alter_action(action: tuple[Token, ...], table: str) -> Finding | None:
+    c = _Cursor(action)
+    span = (action[0].start, action[-1].end)
+    words = [t.upper for t in action]
+    qtable = _quote(table)
+    if c.accept("DROP"):
+        if c.word() in ("CONSTRAINT", "DEFAULT", "NOT", "IDENTITY", "EXPRESSION"):
+            return None
+        c.accept("COLUMN")
+        c.accept("IF", "EXISTS")
+        column = c.name()
+        return Finding(
+            "drop-column",
+            f"drops column {qtable}.{_quote(column)}: the code still running selects it and fails",
+            *span,
+            table=table,
+            column=column,
+        )
+    if c.accept("RENAME"):
+        if c.accept("TO"):
+            new = c.name()
+            return Finding(
+                "rename-table",
+                f"renames table {qtable} to {_quote(new)}: the code still running queries the "
+                "old name and fails",
+                *span,
+                table=table,
+            )
+        if c.word() == "CONSTRAINT":
+            return None
+        c.accept("COLUMN")
+        column = c.name()
+        c.accept("TO")
+        new = c.name()
+        return Finding(
+            "rename-column",
+            f"renames column {qtable}.{_quote(column)} to {_quote(new)}: the code still running "
+            "uses the old name and fails",
+            *span,
+            table=table,
+            column=column,
+        )
+    if c.accept("ALTER"):
+        c.accept("COLUMN")
+        column = c.name()
+        if c.accept("SET", "DATA", "TYPE") or c.accept("TYPE"):
+            return Finding(
+                "alter-type",
+                f"changes the type of {qtable}.{_quote(column)}: unless the new type is "
+                "binary-compatible, the table is rewritten under an ACCESS EXCLUSIVE lock",
+                *span,
+                table=table,
+                column=column,
+            )
+        if c.accept("SET", "NOT", "NULL"):
+            return Finding(
+                "set-not-null",
+                f"makes {qtable}.{_quote(column)} NOT NULL: the whole table is scanned under an "
+                "ACCESS EXCLUSIVE lock",
+                *span,
+                table=table,
+                column=column,
+            )
+        return None
+    if c.accept("ADD"):
+        pairs = list(itertools.pairwise(words))
+        not_valid = ("NOT", "VALID") in pairs
+        using_index = ("USING", "INDEX") in pairs
+        if c.accept("CONSTRAINT"):
+            c.name()
+        if c.word() == "CHECK" or (c.word() == "FOREIGN" and c.word(1) == "KEY"):
+            if not_valid:
+                return None
+            what = "a CHECK constraint" if c.word() == "CHECK" else "a foreign key"
+            return Finding(
+                "add-constraint",
+                f"adds {what} to {qtable} without NOT VALID: every row is checked while the "
+                "table is locked",
+                *span,
+                table=table,
+            )
+        if c.word() in ("UNIQUE", "PRIMARY", "EXCLUDE"):
+            if using_index and c.word() != "EXCLUDE":
+                return None
+            kinds = {"UNIQUE": "a unique", "PRIMARY": "a primary key", "EXCLUDE": "an exclusion"}
+            return Finding(
+                "add-constraint",
+                f"adds {kinds[c.word()]} constraint to {qtable}: its index is built while writes "
+                "are blocked",
+                *span,
+                table=table,
+            )
+        return None
+    return None
+
+
+def _quote(name: str | None) -> str:
+    return f'"{name}"' if name else "?"
