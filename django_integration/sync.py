@@ -38,6 +38,8 @@ class SyncError(Exception):
 class SyncResult:
     manifest: Manifest
     update: UpdateResult
+    #: One line per app that changes, e.g. ``store: 0002_a -> 0003_b``.
+    changes: tuple[str, ...] = ()
     #: Why the manifest cannot be written (apps with several leaves), or "" when it can.
     refused: str = ""
     written: bool = False
@@ -64,7 +66,7 @@ class SyncResult:
     def report(self) -> list[str]:
         """``Updated migrations.toml:`` and one line per app that changed."""
         verb = "Updated" if self.manifest.exists else "Created"
-        return [f"{verb} {self.path}:", *(f"  {c}" for c in self.update.changes)]
+        return [f"{verb} {self.path}:", *(f"  {c}" for c in self.changes)]
 
 
 def plan_sync(view: DjangoView) -> SyncResult:
@@ -80,7 +82,21 @@ def plan_sync(view: DjangoView) -> SyncResult:
             for app in sorted(several, key=lambda a: a.label)
         )
         refused = f"{described}: {RESOLVE_HINT}"
-    return SyncResult(manifest, update, refused)
+    return SyncResult(manifest, update, _changes(update.changes, view), refused)
+
+
+def _changes(changes: tuple[str, ...], view: DjangoView) -> tuple[str, ...]:
+    """The core's change lines, saying why a removed app is removed in Django's terms."""
+    result = []
+    for change in changes:
+        label, _, what = change.partition(": ")
+        if what.startswith("removed ("):
+            reason = view.left_out.get(label)
+            change = (
+                f"{label}: removed: {reason}" if reason else f"{label}: removed (not installed)"
+            )
+        result.append(change)
+    return tuple(result)
 
 
 def sync(view: DjangoView) -> SyncResult:
@@ -95,4 +111,4 @@ def sync(view: DjangoView) -> SyncResult:
         apply_plan(view.settings.root, result.update.plan, use_git=False)
     except ApplyError as exc:
         raise SyncError(result.path, str(exc)) from None
-    return SyncResult(result.manifest, result.update, written=True)
+    return SyncResult(result.manifest, result.update, result.changes, written=True)

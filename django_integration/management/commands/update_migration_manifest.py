@@ -56,7 +56,7 @@ class Command(BaseCommand):
             return
         if check:
             self.stdout.write(f"{result.path} is out of date:")
-            for change in result.update.changes:
+            for change in result.changes:
                 self.stdout.write(f"  {change}")
             raise CommandError(f"{result.path} is out of date; run `{UPDATE_COMMAND}`.")
         if dry_run:
