@@ -308,6 +308,8 @@ def static_findings(view: DjangoView) -> list[Finding]:
     static_by_path = {app.path: app for app in summary.apps}
     static_by_label = {app.label: app for app in summary.apps}
     for app in sorted(view.apps.values(), key=lambda a: a.label):
+        if not app.heads:
+            continue  # a migrations package with no migrations yet: nothing to compare
         static = static_by_path.get(app.path)
         differences = []
         if static is None:

@@ -77,6 +77,8 @@ def test_a_new_app_is_added(project: DjangoProject) -> None:
         INSTALLED_APPS = [*INSTALLED_APPS, "reviews"]
         """
     )
+    before = project.manage("check")  # an empty migrations package is nothing to record
+    assert (before.returncode, before.stderr) == (0, "")
     result = project.manage("makemigrations", "reviews")
     assert result.returncode == 0, result.output
     assert "Updated migrations.toml:\n  reviews: added at 0001_initial\n" in result.stdout
