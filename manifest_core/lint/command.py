@@ -12,7 +12,13 @@ from manifest_core.project import Project
 
 from .report import render_github, render_json, render_sarif, render_text
 from .rules import RULES
-from .runner import LintReport, all_migrations, lint_project, new_migrations
+from .runner import (
+    LintReport,
+    all_migrations,
+    lint_project,
+    new_migrations,
+    unreadable_files,
+)
 from .settings import LintSettings, load_lint_settings
 
 LINT_FORMATS = (*FORMATS, "sarif")
@@ -120,12 +126,17 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("give migration paths or --all, not both")
     baseline = _baseline(args, ctx)
     project = ctx.project()
-    new = new_migrations(project, baseline) if baseline else frozenset()
+    present = gitinfo.files_at(ctx.root, baseline) if baseline else set()
+    new = new_migrations(project, baseline, present) if baseline else frozenset()
     skipped: list[str] = []
     explicit = False
+    unreadable = unreadable_files(project)
     if args.paths:
         keys, skipped = _paths(project, args.paths, ctx.root)
         explicit = True
+        given = set(skipped)
+        unreadable = {p: r for p, r in unreadable.items() if p in given}
+        skipped = [p for p in skipped if p not in unreadable]
     elif args.all or settings.new_migrations == "all":
         keys = all_migrations(project)
     else:
@@ -137,6 +148,7 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
                 "[tool.django-migration-manifest]"
             )
         keys = sorted(new)
+        unreadable = {p: r for p, r in unreadable.items() if p not in present}
     report = lint_project(
         project,
         settings,
@@ -145,9 +157,17 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         explicit=explicit,
         baseline=baseline,
         skipped=skipped,
+        unreadable=unreadable,
     )
     failed = report.failed(fail_level)
-    _output(ctx, args, report, settings, failed, nothing_new=not keys and not args.paths)
+    _output(
+        ctx,
+        args,
+        report,
+        settings,
+        failed,
+        nothing_new=not keys and not unreadable and not args.paths,
+    )
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

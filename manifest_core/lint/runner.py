@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from manifest_core import gitinfo
-from manifest_core.model import Key, Severity
+from manifest_core.model import Key, ReadMethod, Severity, Span
 from manifest_core.project import Project
+from manifest_core.reader import migration_name
 
+from .engine import PriorState, lint_parsed
 from .findings import FileResult, Finding, SuppressedFinding
 from .prior import LintSession
 from .settings import LintSettings
+from .source import ParsedMigration, ParseNote
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,43 @@ class LintReport:
         return any(f.severity >= level for f in self.findings)
 
 
-def new_migrations(project: Project, ref: str) -> frozenset[Key]:
-    """Migrations whose file is not in ``ref``'s tree (new on this branch, committed or not)."""
-    present = gitinfo.files_at(project.root, ref)
+def new_migrations(
+    project: Project, ref: str, present: AbstractSet[str] | None = None
+) -> frozenset[Key]:
+    """Migrations whose file is not in ``ref``'s tree (new on this branch, committed or not).
+
+    ``present`` is that tree's file list, when the caller already has it.
+    """
+    if present is None:
+        present = gitinfo.files_at(project.root, ref)
     return frozenset(
         migration.key
         for app in project.apps.values()
         for migration in app.migrations
         if migration.path not in present
     )
+
+
+def unreadable_files(project: Project) -> dict[str, str]:
+    """Modules of the apps' migration packages that cannot be read at all, with the reason."""
+    found = {}
+    for path, decl in project.decls.items():
+        if decl.method == ReadMethod.NONE.value:
+            reasons = [p.message for p in decl.problems]
+            found[path] = reasons[0] if reasons else "cannot be read"
+    return found
+
+
+def unreadable_result(path: str, reason: str) -> FileResult:
+    """The note for a migration file that cannot even be decoded or opened."""
+    parsed = ParsedMigration(
+        path,
+        migration_name(path),
+        "",
+        ok=False,
+        notes=(ParseNote("unparsable", Span(1, 0, 1, 0), f"{reason}: it cannot be linted"),),
+    )
+    return lint_parsed(parsed, PriorState.empty(("", migration_name(path))))
 
 
 def all_migrations(project: Project) -> list[Key]:
@@ -67,12 +99,14 @@ def lint_project(
     explicit: bool = False,
     baseline: str | None = None,
     skipped: Iterable[str] = (),
+    unreadable: Mapping[str, str] | None = None,
 ) -> LintReport:
     """Lint migrations ``keys`` of ``project`` (default: every migration), in path order.
 
     ``new`` are the migrations new on this branch: tables they create count as new (see the
     ``new-tables`` setting), and a squash replacing only new migrations is linted. ``explicit``
-    lints squashed migrations even when the migrations they replace are deployed.
+    lints squashed migrations even when the migrations they replace are deployed. ``unreadable``
+    (path to reason) adds a note for each migration file that cannot be decoded or opened.
     """
     session = LintSession(project, settings, new_migrations=new)
     chosen = (
@@ -80,5 +114,7 @@ def lint_project(
         if keys is None
         else sorted(set(keys), key=lambda key: project.graph.migrations[key].path)
     )
-    results = tuple(session.lint(key, explicit=explicit) for key in chosen)
-    return LintReport(results, baseline, frozenset(new), tuple(skipped))
+    results = [session.lint(key, explicit=explicit) for key in chosen]
+    results += [unreadable_result(path, reason) for path, reason in (unreadable or {}).items()]
+    results.sort(key=lambda result: result.path)
+    return LintReport(tuple(results), baseline, frozenset(new), tuple(skipped))

@@ -77,11 +77,12 @@ def _report_field(
         implicit = f" ({field.kind} columns are indexed unless db_index=False)"
     if index == "unique" and field.kind == "OneToOneField" and call and not call.has_kw("unique"):
         implicit = " (OneToOneField columns are unique)"
-    like = " and a second *_like index for LIKE queries" if like_index(field) else ""
+    like = " (and a *_like index for LIKE queries)" if like_index(field) else ""
     ctx.report(
         RULE,
         index_span(field, index) or site.op.value_span("field"),
-        f"creates {what}{like} on {table} for {name}{implicit} without CONCURRENTLY: writes to "
+        f'creates {what} on {table} ("{field.column(name)}"){implicit}{like} without '
+        "CONCURRENTLY: writes to "
         "the table are blocked until it is built",
         site,
     )

@@ -34,8 +34,9 @@ RULE = Rule(
     safe=(
         "Delete the model in two releases: first remove it from the code with a migration that "
         "deletes it from Django's state only "
-        "(`SeparateDatabaseAndState(state_operations=[DeleteModel(...)])`), then drop the table "
-        "in a later migration once no deployed code uses it."
+        "(`SeparateDatabaseAndState(state_operations=[DeleteModel(...)])`); once that release "
+        "is deployed, drop the table in a later migration with RunSQL (`DROP TABLE ...`), which "
+        "the linter accepts since the deployed models no longer use it."
     ),
     kinds=frozenset({"DeleteModel"}),
     check=check,

@@ -72,9 +72,9 @@ RULE = Rule(
     safe=(
         "Remove the field in two releases. First, make it nullable (or give it a db_default) "
         "and remove it from the model, with a migration that removes it from Django's state only: "
-        "`SeparateDatabaseAndState(state_operations=[RemoveField(...)])`. Once that code is "
-        "everywhere, drop the column in a later migration, with RunSQL or RemoveField in "
-        "`database_operations`."
+        "`SeparateDatabaseAndState(state_operations=[RemoveField(...)])`. Once that release is "
+        "deployed, drop the column in a later migration with RunSQL (`ALTER TABLE ... DROP "
+        "COLUMN ...`), which the linter accepts since the deployed models no longer use it."
     ),
     kinds=frozenset({"RemoveField"}),
     check=check,
