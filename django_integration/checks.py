@@ -19,18 +19,21 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import enum
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from manifest_core import codes
-from manifest_core.checks import check_manifest
-from manifest_core.model import Problem
-from manifest_core.project import load_summary, read_manifest
+from .texts import RESOLVE_HINT, SETTING, UPDATE_COMMAND
 
-from .conf import SETTING, ConfigurationError, ManifestSettings, load_settings
-from .sync import RESOLVE_HINT, UPDATE_COMMAND
-from .view import DjangoView, LoaderError, load_view
+if TYPE_CHECKING:
+    from manifest_core.model import Problem
+
+    from .conf import ManifestSettings
+    from .view import DjangoView
+
+# The core and Django's loader are imported when the checks run, not when Django starts: every
+# management command loads this module.
 
 TAG = "migration_manifest"
 RESOLVE = "python -m manifest_core resolve"
@@ -137,19 +140,24 @@ ALL: dict[str, CheckId] = {
     c.id: c for c in (E001, E002, E003, E004, E005, E006, E007, E008, E009, E010, E011, W001, W002)
 }
 
-#: The core's problem codes and the check each one becomes.
-_BY_CODE = {
-    codes.MANIFEST_MISSING.code: E001,
-    codes.MANIFEST_CONFLICT.code: E002,
-    codes.MANIFEST_INVALID.code: E003,
-    codes.MANIFEST_DUPLICATE.code: E003,
-    codes.PATH_OUTSIDE_ROOT.code: E003,
-    codes.APP_NOT_IN_MANIFEST.code: E004,
-    codes.UNKNOWN_APP.code: E005,
-    codes.STALE_HEAD.code: E006,
-    codes.WRONG_PATH.code: E007,
-    codes.MULTIPLE_LEAVES.code: E008,
-}
+
+@functools.cache
+def by_code() -> dict[str, CheckId]:
+    """The core's problem codes and the check each one becomes."""
+    from manifest_core import codes
+
+    return {
+        codes.MANIFEST_MISSING.code: E001,
+        codes.MANIFEST_CONFLICT.code: E002,
+        codes.MANIFEST_INVALID.code: E003,
+        codes.MANIFEST_DUPLICATE.code: E003,
+        codes.PATH_OUTSIDE_ROOT.code: E003,
+        codes.APP_NOT_IN_MANIFEST.code: E004,
+        codes.UNKNOWN_APP.code: E005,
+        codes.STALE_HEAD.code: E006,
+        codes.WRONG_PATH.code: E007,
+        codes.MULTIPLE_LEAVES.code: E008,
+    }
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,13 @@ def check_migration_manifest(app_configs: Sequence[Any] | None = None, **kwargs:
 
 def collect_findings() -> list[Finding]:
     """Every finding for the current settings, in a stable order."""
+    from manifest_core.checks import check_manifest
+    from manifest_core.project import read_manifest
+
+    from .conf import ConfigurationError, load_settings
+    from .view import LoaderError, load_view
+
+    mapped = by_code()
     try:
         conf = load_settings()
     except ConfigurationError as exc:
@@ -203,12 +218,12 @@ def collect_findings() -> list[Finding]:
         return [*findings, Finding(E010, str(exc), SETTING)]
     except LoaderError as exc:
         # Without Django's view only the file itself can be checked.
-        problems = [p for p in manifest.problems if p.code in _BY_CODE]
+        problems = [p for p in manifest.problems if p.code in mapped]
         findings.extend(_finding(p, manifest.entries, None) for p in problems)
         findings.append(Finding(E011, str(exc), "MigrationLoader"))
         return findings
     for problem in check_manifest(manifest, view.summary()):
-        if problem.code in _BY_CODE:
+        if problem.code in mapped:
             findings.append(_finding(problem, manifest.entries, view))
     findings.extend(static_findings(view))
     return findings
@@ -246,7 +261,7 @@ def config_findings(conf: ManifestSettings) -> list[Finding]:
 
 
 def _finding(problem: Problem, entries: Any, view: DjangoView | None) -> Finding:
-    check = _BY_CODE[problem.code]
+    check = by_code()[problem.code]
     where = problem.path if problem.span is None else f"{problem.path}:{problem.line}"
     label = _label_of(problem, entries, view)
     message = problem.message
@@ -257,7 +272,7 @@ def _finding(problem: Problem, entries: Any, view: DjangoView | None) -> Finding
 
 def _label_of(problem: Problem, entries: Any, view: DjangoView | None) -> str | None:
     """The app a per-app problem is about (for ``manage.py check <app_label>``)."""
-    check = _BY_CODE[problem.code]
+    check = by_code()[problem.code]
     if check in (E005, E006, E007):
         for entry in entries.values():
             if problem.line in (entry.line, entry.head_line, entry.path_line):
@@ -289,6 +304,7 @@ def static_findings(view: DjangoView) -> list[Finding]:
     """
     from manifest_core.config import ConfigError
     from manifest_core.manifest import parse_manifest, render_manifest
+    from manifest_core.project import load_summary
 
     conf = view.settings
     expected = parse_manifest(render_manifest(view.entries()), conf.manifest)

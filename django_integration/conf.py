@@ -28,7 +28,8 @@ from manifest_core.config import Config, ConfigError, load_config
 from manifest_core.manifest import is_safe_relative_path
 from manifest_core.project import find_root
 
-SETTING = "MIGRATION_MANIFEST"
+from .texts import SETTING
+
 KEYS = ("apps", "exclude", "manifest", "root", "update_on_write")
 
 

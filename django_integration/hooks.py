@@ -78,7 +78,8 @@ def update_after_write(command: Any, options: Mapping[str, Any]) -> None:
     from django.core.management.base import CommandError
 
     from .conf import ConfigurationError, load_settings
-    from .sync import UPDATE_COMMAND, SyncError, sync
+    from .sync import SyncError, sync
+    from .texts import UPDATE_COMMAND
     from .view import LoaderError, load_view
 
     if in_test_environment():

@@ -16,13 +16,8 @@ from manifest_core.manifest import Manifest
 from manifest_core.project import read_manifest
 from manifest_core.update import UpdateResult, plan_update
 
+from .texts import RESOLVE_HINT
 from .view import DjangoView
-
-UPDATE_COMMAND = "python manage.py update_migration_manifest"
-RESOLVE_HINT = (
-    "run `python manage.py makemigrations --merge` to merge them, or "
-    "`python -m manifest_core resolve` to renumber one branch's migrations after the other's"
-)
 
 
 class SyncError(Exception):

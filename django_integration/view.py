@@ -20,7 +20,8 @@ from manifest_core.checks import manifest_apps
 from manifest_core.config import compile_patterns
 from manifest_core.model import AppSummary, Head, ProjectSummary
 
-from .conf import SETTING, ConfigurationError, ManifestSettings
+from .conf import ConfigurationError, ManifestSettings
+from .texts import SETTING
 
 THIRD_PARTY_FOLDERS = frozenset({"site-packages", "dist-packages"})
 

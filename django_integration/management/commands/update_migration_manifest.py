@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 from django.core.management.base import BaseCommand, CommandError
 
 from django_integration.conf import ConfigurationError, load_settings
-from django_integration.sync import UPDATE_COMMAND, SyncError, plan_sync, sync
+from django_integration.sync import SyncError, plan_sync, sync
+from django_integration.texts import UPDATE_COMMAND
 from django_integration.view import LoaderError, load_view
 
 
