@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 # management command loads this module.
 
 TAG = "migration_manifest"
-RESOLVE = "python -m manifest_core resolve"
 
 
 class Mode(enum.Enum):
