@@ -114,6 +114,22 @@ def to_postgres_operation(ctx: MigrationContext, site: Site, new: str) -> Plan |
     return plan(f"Use {new} (atomic = False)", [*callee, *imported, *atomic], notes)
 
 
+def set_argument(
+    ctx: MigrationContext, op: Operation, name: str, value: str
+) -> list[TextEdit] | None:
+    """Give argument ``name`` the source ``value``: replace it where it is written (by keyword
+    or position), else append ``name=value`` to the call, keeping its layout."""
+    call = op.call
+    if call is None or call.span is None:
+        return None
+    span = op.value_span(name)
+    if span is not None:
+        start = ctx.index.offset(span.line, span.column)
+        end = ctx.index.offset(span.end_line, span.end_column)
+        return [TextEdit(ctx.path, span, value, ctx.parsed.text[start:end])]
+    return add_keyword(ctx, op, f"{name}={value}")
+
+
 def add_keyword(ctx: MigrationContext, op: Operation, keyword: str) -> list[TextEdit] | None:
     """Append ``keyword`` (``name=value``) to the call's arguments, keeping its layout."""
     call = op.call

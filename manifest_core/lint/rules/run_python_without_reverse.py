@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.fixes import add_keyword, module_prefix, plan
+from manifest_core.lint.fixes import module_prefix, plan, set_argument
 from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING
 from manifest_core.model import Severity
@@ -13,10 +13,9 @@ def check(site: Site, ctx: MigrationContext) -> None:
     if op.param("reverse_code", None) not in (None, MISSING):
         return
     prefix = module_prefix(op)
-    keyword = f"reverse_code={prefix}RunPython.noop"
     fix = plan(
         "Add reverse_code=RunPython.noop (undoing does nothing)",
-        add_keyword(ctx, op, keyword),
+        set_argument(ctx, op, "reverse_code", f"{prefix}RunPython.noop"),
         ("only right if leaving the data as it is on the way back is correct",),
     )
     ctx.report(

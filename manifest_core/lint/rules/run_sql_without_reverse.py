@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.fixes import add_keyword, module_prefix, plan
+from manifest_core.lint.fixes import module_prefix, plan, set_argument
 from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING
 from manifest_core.model import Severity
@@ -15,7 +15,7 @@ def check(site: Site, ctx: MigrationContext) -> None:
     prefix = module_prefix(op)
     fix = plan(
         "Add reverse_sql=RunSQL.noop (undoing does nothing)",
-        add_keyword(ctx, op, f"reverse_sql={prefix}RunSQL.noop"),
+        set_argument(ctx, op, "reverse_sql", f"{prefix}RunSQL.noop"),
         ("only right if the SQL needs no undoing; otherwise write the reverse statements",),
     )
     ctx.report(
