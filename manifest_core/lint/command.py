@@ -10,7 +10,7 @@ from manifest_core.cli import EXIT_FINDINGS, EXIT_OK, FORMATS, Context, UsageErr
 from manifest_core.model import Key, Severity
 from manifest_core.project import Project
 
-from .report import render_github, render_json, render_sarif, render_text
+from .report import render_github, render_json, render_sarif, render_text, write_json
 from .rules import RULES
 from .runner import (
     LintReport,
@@ -181,10 +181,10 @@ def _output(
     nothing_new: bool,
 ) -> None:
     if ctx.fmt == "json":
-        ctx.json(render_json(report, failed))
+        write_json(ctx.out, render_json(report, failed), depth=2)
     elif ctx.fmt == "sarif":
         severities = {rule.code: settings.severity(rule) for rule in RULES}
-        ctx.json(render_sarif(report, severities, ctx.root))
+        write_json(ctx.out, render_sarif(report, severities, ctx.root), depth=5)
     elif ctx.fmt == "github":
         for line in render_github(report.findings):
             ctx.print(line)

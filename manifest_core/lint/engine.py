@@ -10,12 +10,12 @@ needs about the rest of the project is in the :class:`PriorState`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from manifest_core.model import DEFAULT_SWAPPABLE, Key, Span
-from manifest_core.plan import Plan
 
 from .findings import FileResult, Finding, SuppressedFinding
+from .fixes import suppression_point
 from .operations import Operation
 from .rule import Hit, MigrationContext, Rule, Site
 from .rules import OPERATION_RULES, find_rule, suggest
@@ -109,7 +109,7 @@ def lint_parsed(
             )
         )
         return _result(parsed, key, hits, [], settings, linted=False, operations=0)
-    sites, _ = build_sites(parsed.operations, prior.state, key, prior.swappable)
+    sites, final = build_sites(parsed.operations, prior.state, key, prior.swappable)
     ctx = MigrationContext(
         parsed,
         key,
@@ -158,7 +158,10 @@ def lint_parsed(
                     rule.check(site, ctx)
         if rule.check_migration is not None:
             rule.check_migration(ctx)
-    return _result(parsed, key, ctx.hits, sites, settings, linted=True, operations=len(sites))
+    result = _result(parsed, key, ctx.hits, sites, settings, linted=True, operations=len(sites))
+    if not parsed.notes:
+        result = replace(result, state_after=final)
+    return result
 
 
 def _result(
@@ -189,16 +192,10 @@ def _result(
 
 def _finding(parsed: ParsedMigration, hit: Hit, migration: str, settings: LintSettings) -> Finding:
     rule = hit.rule
-    fixes: list[Plan] = []
-    if hit.fix is not None:
-        fixes.append(hit.fix)
+    point = None
     if rule.code not in _SUPPRESSION_NOTES:
-        from .fixes import suppression_comment
-
         line = hit.site.op.span.line if hit.site is not None else hit.span.line
-        comment = suppression_comment(parsed, parsed.path, line, rule.name)
-        if comment is not None:
-            fixes.append(comment)
+        point = suppression_point(parsed, line)
     site = hit.site
     return Finding(
         code=rule.code,
@@ -212,7 +209,8 @@ def _finding(parsed: ParsedMigration, hit: Hit, migration: str, settings: LintSe
         migration=migration,
         operation=(site.op.kind or site.op.text) if site is not None else "",
         operation_span=site.op.span if site is not None else None,
-        fixes=tuple(fixes),
+        fix=hit.fix,
+        suppression_point=point,
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from manifest_core.model import Key, Problem, Severity, Span
 from manifest_core.plan import Plan
 
+from .state import AppState
 from .suppress import Suppression
 
 
@@ -16,8 +17,9 @@ class Finding:
 
     ``span`` is what the finding concerns: an operation, one of its keyword arguments, or a
     statement inside a ``RunSQL`` literal; ``operation_span`` is the whole operation, when there
-    is one. ``hint`` is the rule's safe alternative. ``fixes`` are mechanical fixes, the last one
-    always being "suppress it here, with a reason", when the finding can be suppressed.
+    is one. ``hint`` is the rule's safe alternative. ``fix`` is the mechanical fix, if there is
+    one; :attr:`fixes` adds "suppress it here, with a reason" (built on demand: most findings
+    are never suppressed, and a keystroke should not pay for it).
     """
 
     code: str
@@ -31,7 +33,9 @@ class Finding:
     migration: str = ""
     operation: str = ""
     operation_span: Span | None = None
-    fixes: tuple[Plan, ...] = ()
+    fix: Plan | None = None
+    #: Where a suppression comment goes: (line, indentation, line break), if it can be added.
+    suppression_point: tuple[int, str, str] | None = None
 
     @property
     def line(self) -> int:
@@ -42,12 +46,23 @@ class Finding:
         return self.span.column
 
     @property
-    def fix(self) -> Plan | None:
-        """The first mechanical fix that is not a suppression, if any."""
-        for plan in self.fixes:
-            if not plan.title.startswith("Suppress "):
-                return plan
-        return None
+    def fixes(self) -> tuple[Plan, ...]:
+        """Every fix: the mechanical one (if any), then "suppress it here" (if possible)."""
+        found: list[Plan] = [self.fix] if self.fix is not None else []
+        suppress = self.suppression_fix
+        if suppress is not None:
+            found.append(suppress)
+        return tuple(found)
+
+    @property
+    def suppression_fix(self) -> Plan | None:
+        """Insert ``# migration-manifest: ignore[<name>] -- <reason>`` above the operation."""
+        if self.suppression_point is None:
+            return None
+        from .fixes import suppression_plan
+
+        line, indent, newline = self.suppression_point
+        return suppression_plan(self.path, line, indent, newline, self.name)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.column, self.code, self.message)
@@ -83,3 +98,5 @@ class FileResult:
     linted: bool = True
     #: Operations checked (nested ones included).
     operations: int = 0
+    #: The app's model state after this migration, when every operation could be replayed.
+    state_after: AppState | None = field(default=None, repr=False, compare=False)

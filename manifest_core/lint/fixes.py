@@ -207,16 +207,19 @@ def wrap_state_only(
 # --- suppression -------------------------------------------------------------------------------
 
 
-def suppression_comment(
-    parsed: ParsedMigration, path: str, line: int, rule_name: str
-) -> Plan | None:
-    """Insert ``# migration-manifest: ignore[rule] -- <reason>`` on its own line above ``line``."""
-    lines = parsed.text.split("\n")
-    if not 1 <= line <= len(lines):
+def suppression_point(parsed: ParsedMigration, line: int) -> tuple[int, str, str] | None:
+    """Where a suppression comment for an operation starting on ``line`` goes."""
+    index = parsed.index
+    if not 1 <= line <= index.line_count:
         return None
-    indent = _indent(lines[line - 1].rstrip("\r"))
+    text = index.line_text(line)
+    end = index.offset(line, len(text))
+    return line, _indent(text), "\r\n" if parsed.text.startswith("\r\n", end) else "\n"
+
+
+def suppression_plan(path: str, line: int, indent: str, newline: str, rule_name: str) -> Plan:
+    """Insert ``# migration-manifest: ignore[rule] -- <reason>`` on its own line above ``line``."""
     comment = f"{indent}# migration-manifest: ignore[{rule_name}] -- {REASON_PLACEHOLDER}"
-    newline = "\r\n" if lines[line - 1].endswith("\r") else "\n"
     return Plan(
         title=f"Suppress {rule_name} here (give the reason)",
         edits=(TextEdit(path, Span(line, 0, line, 0), comment + newline, ""),),

@@ -61,6 +61,7 @@ class LintSession:
         self._parsed: dict[str, ParsedMigration] = {}
         self._after: dict[Key, AppState] = {}
         self._order: _Order | None = None
+        self._folders: dict[str, str] | None = None
 
     # -- files --
     def text(self, path: str) -> str | None:
@@ -85,6 +86,10 @@ class LintSession:
                 return None
             found = self._parsed[path] = parse_source(path, text)
         return found
+
+    def reset_states(self) -> None:
+        """Forget the replayed states, keeping the parsed files (settings or the graph changed)."""
+        self._after.clear()
 
     def forget(self, path: str) -> None:
         """Drop what is memoised about a file that changed (the language server's didChange)."""
@@ -237,7 +242,10 @@ class LintSession:
 
                 note = ParseNote("unparsable", None, "cannot be read: it is not a readable file")
                 parsed = ParsedMigration(migration.path, key[1], "", ok=False, notes=(note,))
-        return lint_parsed(parsed, self.prior(key, explicit=explicit), self.settings)
+        result = lint_parsed(parsed, self.prior(key, explicit=explicit), self.settings)
+        if result.state_after is not None and key not in self._after:
+            self._after[key] = result.state_after  # the replay the linting just did
+        return result
 
     def lint_text(self, path: str, text: str, *, app: str | None = None) -> FileResult:
         """Lint a buffer (saved or not) for ``path``: the editor's entry point.
@@ -281,14 +289,10 @@ class LintSession:
         return mask
 
     def app_of(self, path: str) -> str | None:
-        migration = self.project.migration_at(path)
-        if migration is not None:
-            return migration.app
-        folder = path.rpartition("/")[0]
-        for label, app in self.project.apps.items():
-            if app.path == folder:
-                return label
-        return None
+        """The app whose migrations folder holds ``path`` (a file on disk or not)."""
+        if self._folders is None:
+            self._folders = {app.path: label for label, app in self.project.apps.items()}
+        return self._folders.get(path.rpartition("/")[0])
 
 
 def _caveat(state: AppState, text: str) -> AppState:

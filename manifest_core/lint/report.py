@@ -6,10 +6,11 @@ SARIF's ``columnKind: unicodeCodePoints`` says), end columns exclusive.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from manifest_core import __version__
 from manifest_core.model import Severity, Span
@@ -270,3 +271,27 @@ def render_sarif(
             }
         ],
     }
+
+
+# --- writing JSON fast --------------------------------------------------------------------------
+
+
+def write_json(out: TextIO, data: object, depth: int = 2) -> None:
+    """Write ``data`` as indented JSON down to ``depth``, each deeper value on one line.
+
+    Deep values go through the C encoder, so a report with thousands of findings (one per line)
+    is written in a fraction of the time ``json.dump(indent=2)`` takes, and still reads well.
+    """
+    out.write(_render(data, depth, 0))
+    out.write("\n")
+
+
+def _render(value: object, depth: int, level: int) -> str:
+    pad = "  " * (level + 1)
+    if level < depth and isinstance(value, dict) and value:
+        items = [f"{pad}{json.dumps(k)}: {_render(v, depth, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
+    if level < depth and isinstance(value, list) and value:
+        items = [pad + _render(v, depth, level + 1) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
+    return json.dumps(value)

@@ -31,6 +31,13 @@ DOCS_BASE_URL = (
 #: The placeholder a suppression's reason starts as (a suppression still saying it has none).
 REASON_PLACEHOLDER = "<reason>"
 
+#: "Safe when" cases shared by the rules about an existing table.
+NEW_TABLE = (
+    "the table is new: created earlier in the same migration, or by a migration that is new on "
+    "this branch (the `new-tables` setting)"
+)
+NO_TABLE = "the model has no table of its own: unmanaged, proxy, or swapped out"
+
 
 @dataclass(frozen=True)
 class Example:
@@ -61,6 +68,8 @@ class Rule:
     note: bool = False
     #: Whether a finding of this rule can carry a fix.
     fixable: bool = False
+    #: When the pattern is *not* reported (the "safe when" cases), for the documentation.
+    not_reported: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
 
     @property
@@ -129,15 +138,12 @@ class MigrationContext:
         self.enabled = enabled
         self.hits: list[Hit] = []
         self._seen: set[tuple[str, Span, str]] = set()
-        self._index: LineIndex | None = None
         #: Per-migration memo for rules (keyed by the rule's own keys).
         self.cache: dict[object, object] = {}
 
     @property
     def index(self) -> LineIndex:
-        if self._index is None:
-            self._index = LineIndex(self.parsed.text)
-        return self._index
+        return self.parsed.index
 
     @property
     def atomic(self) -> bool:
@@ -216,8 +222,17 @@ class MigrationContext:
 
         ``None`` when the table is new (created in this migration or on this branch), when
         the model has no table of its own (unmanaged, proxy, swapped out), or when it is not
-        known (after reporting a note).
+        known (after reporting a note). Memoised per operation: several rules ask.
         """
+        memo = ("existing_table", site.position, param)
+        if memo in self.cache:
+            found = self.cache[memo]
+            return found if isinstance(found, ModelState) else None
+        model = self._existing_table(site, param)
+        self.cache[memo] = model
+        return model
+
+    def _existing_table(self, site: Site, param: str) -> ModelState | None:
         model = self.model_of(site, param)
         if model is None:
             return None

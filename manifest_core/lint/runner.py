@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -16,6 +18,18 @@ from .findings import FileResult, Finding, SuppressedFinding
 from .prior import LintSession
 from .settings import LintSettings
 from .source import ParsedMigration, ParseNote
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Linting builds many small objects and no reference cycles: collecting is wasted time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -114,7 +128,8 @@ def lint_project(
         if keys is None
         else sorted(set(keys), key=lambda key: project.graph.migrations[key].path)
     )
-    results = [session.lint(key, explicit=explicit) for key in chosen]
+    with gc_paused():
+        results = [session.lint(key, explicit=explicit) for key in chosen]
     results += [unreadable_result(path, reason) for path, reason in (unreadable or {}).items()]
     results.sort(key=lambda result: result.path)
     return LintReport(tuple(results), baseline, frozenset(new), tuple(skipped))

@@ -58,6 +58,7 @@ class ParsedMigration:
     #: A one-line ``from django.contrib.postgres.operations import ...``: its span and names.
     postgres_import: tuple[Span, tuple[str, ...]] | None = None
     notes: tuple[ParseNote, ...] = ()
+    line_index: LineIndex | None = field(default=None, repr=False, compare=False)
 
     def imported(self, name: str) -> str | None:
         for key, value in self.imports:
@@ -67,7 +68,11 @@ class ParsedMigration:
 
     @property
     def index(self) -> LineIndex:
-        return LineIndex(self.text)
+        """Offsets and positions in ``text`` (built once)."""
+        if self.line_index is None:
+            object.__setattr__(self, "line_index", LineIndex(self.text))
+        assert self.line_index is not None
+        return self.line_index
 
 
 def parse_source(path: str, text: str) -> ParsedMigration:
@@ -177,6 +182,7 @@ class _ModuleReader:
                 last_import_line=last_import_line,
                 postgres_import=postgres_import,
                 notes=tuple(self.notes),
+                line_index=self.index,
             )
         attributes = self._class_attributes(migration, classes, frozenset())
         operations: tuple[Operation, ...] = ()
@@ -224,6 +230,7 @@ class _ModuleReader:
             dependencies=dependencies,
             replaces=replaces,
             notes=tuple(self.notes),
+            line_index=self.index,
         )
 
     # -- the Migration class --

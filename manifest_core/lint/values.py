@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from manifest_core.model import Span
@@ -44,24 +44,69 @@ class _Missing:
 MISSING: Final = _Missing()
 
 
-@dataclass(frozen=True)
-class Unknown:
-    """A value the linter cannot evaluate statically; ``text`` is its source."""
+#: Keyword arguments of field classes that never reach the database: the evaluator does not read
+#: them (they are often large literals, such as ``choices``); they read as :data:`OPAQUE`.
+OPAQUE_KWARGS = frozenset(
+    {
+        "verbose_name",
+        "help_text",
+        "choices",
+        "validators",
+        "error_messages",
+        "related_name",
+        "related_query_name",
+        "limit_choices_to",
+        "upload_to",
+        "storage",
+    }
+)
 
-    text: str
-    span: Span | None = field(default=None, compare=False)
+
+class Unknown:
+    """A value the linter cannot evaluate statically; ``text`` is its source.
+
+    Values are plain slotted classes rather than frozen dataclasses: a migration holds thousands
+    of them, and they are built on every keystroke. Treat them as immutable. Equality ignores
+    spans.
+    """
+
+    __slots__ = ("span", "text")
+
+    def __init__(self, text: str, span: Span | None = None) -> None:
+        self.text = text
+        self.span = span
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unknown) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(("Unknown", self.text))
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.text!r})"
 
     def __str__(self) -> str:
         return self.text
 
 
-@dataclass(frozen=True)
 class Name:
     """A name or attribute reference: ``written`` as in the source, ``qualname`` resolved."""
 
-    written: str
-    qualname: str
-    span: Span | None = field(default=None, compare=False)
+    __slots__ = ("qualname", "span", "written")
+
+    def __init__(self, written: str, qualname: str, span: Span | None = None) -> None:
+        self.written = written
+        self.qualname = qualname
+        self.span = span
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Name) and other.qualname == self.qualname
+
+    def __hash__(self) -> int:
+        return hash(("Name", self.qualname))
+
+    def __repr__(self) -> str:
+        return f"Name({self.written!r}, {self.qualname!r})"
 
     @property
     def last(self) -> str:
@@ -84,23 +129,67 @@ class Dict:
         return [k for k, _ in self.items]
 
 
-@dataclass(frozen=True)
 class Call:
-    """A call expression. ``kwargs`` keeps the written order; ``star`` marks ``*a``/``**k``."""
+    """A call expression. ``kwargs`` keeps the written order; ``star`` marks ``*a``/``**k``.
 
-    written: str
-    qualname: str
-    args: tuple[object, ...] = ()
-    kwargs: tuple[tuple[str, object], ...] = ()
-    star: bool = False
-    span: Span | None = field(default=None, compare=False)
-    func_span: Span | None = field(default=None, compare=False)
-    #: Span of each positional argument.
-    arg_spans: tuple[Span | None, ...] = field(default=(), compare=False)
-    #: Span of each keyword argument, ``name=value`` whole, in the order of ``kwargs``.
-    kw_spans: tuple[Span | None, ...] = field(default=(), compare=False)
-    #: Span of each keyword argument's value, in the order of ``kwargs``.
-    kw_value_spans: tuple[Span | None, ...] = field(default=(), compare=False)
+    Equality compares the resolved callee and the arguments, not how the callee is written nor
+    where: ``models.CharField(max_length=5)`` equals ``django.db.models.CharField(max_length=5)``.
+    """
+
+    __slots__ = (
+        "arg_spans",
+        "args",
+        "func_span",
+        "kw_spans",
+        "kw_value_spans",
+        "kwargs",
+        "qualname",
+        "span",
+        "star",
+        "written",
+    )
+
+    def __init__(
+        self,
+        written: str,
+        qualname: str,
+        args: tuple[object, ...] = (),
+        kwargs: tuple[tuple[str, object], ...] = (),
+        star: bool = False,
+        span: Span | None = None,
+        func_span: Span | None = None,
+        arg_spans: tuple[Span | None, ...] = (),
+        kw_spans: tuple[Span | None, ...] = (),
+        kw_value_spans: tuple[Span | None, ...] = (),
+    ) -> None:
+        self.written = written
+        self.qualname = qualname
+        self.args = args
+        self.kwargs = kwargs
+        self.star = star
+        self.span = span
+        self.func_span = func_span
+        #: Span of each positional argument.
+        self.arg_spans = arg_spans
+        #: Span of each keyword argument, ``name=value`` whole, in the order of ``kwargs``.
+        self.kw_spans = kw_spans
+        #: Span of each keyword argument's value, in the order of ``kwargs``.
+        self.kw_value_spans = kw_value_spans
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Call)
+            and other.qualname == self.qualname
+            and other.args == self.args
+            and other.kwargs == self.kwargs
+            and other.star == self.star
+        )
+
+    def __hash__(self) -> int:
+        return hash(("Call", self.qualname, self.args, self.kwargs, self.star))
+
+    def __repr__(self) -> str:
+        return f"Call({self.written!r}, args={self.args!r}, kwargs={self.kwargs!r})"
 
     @property
     def name(self) -> str:
@@ -127,6 +216,10 @@ class Call:
             if k == key:
                 return span
         return None
+
+
+#: What an argument of :data:`OPAQUE_KWARGS` reads as.
+OPAQUE: Final = Unknown("...")
 
 
 def walk(value: object) -> Iterator[object]:
@@ -174,6 +267,9 @@ def describe(value: object) -> str:
 # --- the evaluator ----------------------------------------------------------------------------
 
 
+_new_span = tuple.__new__  # builds a Span without the NamedTuple constructor's Python frame
+
+
 class Evaluator:
     """Turns expressions of one module into values, resolving names through its imports.
 
@@ -209,7 +305,7 @@ class Evaluator:
         if not self.ascii:
             col = self.index.utf8_to_column(lineno, col)
             end_col = self.index.utf8_to_column(end_lineno, end_col)
-        return Span(lineno, col, end_lineno, end_col)
+        return _new_span(Span, (lineno, col, end_lineno, end_col))
 
     def source(self, node: ast.AST) -> str:
         span = self.span(node)
@@ -318,6 +414,11 @@ class Evaluator:
         for keyword in node.keywords:
             if keyword.arg is None:
                 star = True
+                continue
+            if keyword.arg in OPAQUE_KWARGS:
+                kwargs.append((keyword.arg, OPAQUE))
+                kw_spans.append(None)
+                kw_value_spans.append(None)
                 continue
             kwargs.append((keyword.arg, self.value(keyword.value)))
             kw_spans.append(self.span(keyword))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.fixes import import_postgres_operation, plan, replace_callee
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 from .common import constraint_kind, name_of
@@ -56,6 +56,11 @@ RULE = Rule(
     kinds=frozenset({"AddConstraint"}),
     check=check,
     fixable=True,
+    not_reported=(
+        "`AddConstraintNotValid`, then `ValidateConstraint` in a later migration",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 from .common import constraint_kind, name_of
@@ -42,6 +42,14 @@ RULE = Rule(
     ),
     kinds=frozenset({"AddConstraint"}),
     check=check,
+    not_reported=(
+        (
+            "declared in the CreateModel of the table (or another migration of the same "
+            "branch that "
+            "created it)"
+        ),
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

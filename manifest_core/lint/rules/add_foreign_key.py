@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.fields import FieldView
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.state import ModelState
 from manifest_core.model import Severity
 
@@ -70,6 +70,12 @@ RULE = Rule(
     ),
     kinds=frozenset({"AddField", "AlterField"}),
     check=check,
+    not_reported=(
+        "`db_constraint=False`",
+        "an AlterField that keeps an existing constraint to the same model",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

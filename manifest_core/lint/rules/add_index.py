@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from manifest_core.lint.fields import FieldView
 from manifest_core.lint.fixes import to_postgres_operation
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 from .common import field_change, index_kind, index_span, like_index, name_of, new_field, together
@@ -109,6 +109,13 @@ RULE = Rule(
     kinds=frozenset({"AddIndex", "AlterIndexTogether", "AddField", "AlterField"}),
     check=check,
     fixable=True,
+    not_reported=(
+        "`AddIndexConcurrently` (see concurrent-index-in-atomic for its own requirement)",
+        "the field already had the same index",
+        "`db_index=False` on a ForeignKey or SlugField",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

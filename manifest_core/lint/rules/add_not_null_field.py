@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING
 from manifest_core.model import Severity
 
@@ -50,6 +50,13 @@ RULE = Rule(
     ),
     kinds=frozenset({"AddField"}),
     check=check,
+    not_reported=(
+        "the field is nullable (`null=True`)",
+        "the field has a `db_default` (a volatile one is volatile-db-default's business)",
+        "a ManyToManyField or a GeneratedField (no column the inserts must fill)",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

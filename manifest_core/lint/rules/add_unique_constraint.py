@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 from .common import constraint_kind, name_of, together
@@ -70,6 +70,11 @@ RULE = Rule(
     ),
     kinds=frozenset({"AddConstraint", "AlterUniqueTogether"}),
     check=check,
+    not_reported=(
+        "unique_together only loses sets",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.fields import ColumnType, FieldView, type_change
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import Unknown
 from manifest_core.model import Severity, Span
 
@@ -120,6 +120,19 @@ RULE = Rule(
     ),
     kinds=frozenset({"AlterField"}),
     check=check,
+    not_reported=(
+        (
+            "the type does not change: only Python-side arguments (choices, verbose_name, "
+            "validators,"
+            " default...) change, or the same type is spelled differently (`URLField()` and "
+            "`CharField(max_length=200)`)"
+        ),
+        "a longer `max_length`, or none (unlimited varchar)",
+        "varchar to text",
+        "a larger `max_digits` at the same `decimal_places`",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

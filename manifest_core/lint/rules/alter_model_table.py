@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.fields import truncate_name
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 
@@ -49,6 +49,11 @@ RULE = Rule(
     ),
     kinds=frozenset({"AlterModelTable"}),
     check=check,
+    not_reported=(
+        "the new `db_table` is the name the table already has",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

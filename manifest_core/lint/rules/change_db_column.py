@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import Unknown
 from manifest_core.model import Severity
 
@@ -46,6 +46,11 @@ RULE = Rule(
     ),
     kinds=frozenset({"AlterField"}),
     check=check,
+    not_reported=(
+        "the effective column name does not change (`db_column` spelling out the default name)",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

@@ -22,7 +22,18 @@ class FieldChange:
 
 
 def new_field(ctx: MigrationContext, site: Site) -> tuple[ModelState, str, FieldView] | None:
-    """For ``AddField``/``AlterField`` on an existing table: (model, field name, new field)."""
+    """For ``AddField``/``AlterField`` on an existing table: (model, field name, new field).
+
+    Memoised per operation, since several rules ask.
+    """
+    memo = ("new_field", site.position)
+    if memo not in ctx.cache:
+        ctx.cache[memo] = _new_field(ctx, site)
+    found = ctx.cache[memo]
+    return found if isinstance(found, tuple) else None
+
+
+def _new_field(ctx: MigrationContext, site: Site) -> tuple[ModelState, str, FieldView] | None:
     model = ctx.existing_table(site)
     if model is None:
         return None
@@ -49,7 +60,16 @@ def field_change(ctx: MigrationContext, site: Site) -> FieldChange | None:
     """For ``AlterField`` on an existing table: the old and new definitions, when both known.
 
     When the old definition is not known, one note says so (whichever rule asks first).
+    Memoised per operation.
     """
+    memo = ("field_change", site.position)
+    if memo not in ctx.cache:
+        ctx.cache[memo] = _field_change(ctx, site)
+    found = ctx.cache[memo]
+    return found if isinstance(found, FieldChange) else None
+
+
+def _field_change(ctx: MigrationContext, site: Site) -> FieldChange | None:
     found = new_field(ctx, site)
     if found is None:
         return None

@@ -59,6 +59,7 @@ RULE = Rule(
     ),
     check_migration=check,
     fixable=True,
+    not_reported=("the migration sets `atomic = False`",),
     examples=(
         Example(
             "unsafe",

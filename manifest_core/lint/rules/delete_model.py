@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.fixes import wrap_state_only
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 
@@ -41,6 +41,11 @@ RULE = Rule(
     kinds=frozenset({"DeleteModel"}),
     check=check,
     fixable=True,
+    not_reported=(
+        "inside `SeparateDatabaseAndState(state_operations=[...])`",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe", "Dropping the table with the code", 'migrations.DeleteModel(name="Coupon")'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 from .common import field_change, new_field
@@ -48,6 +48,11 @@ RULE = Rule(
     ),
     kinds=frozenset({"AddField", "AlterField"}),
     check=check,
+    not_reported=(
+        "the field was already a Positive*Field",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from manifest_core.lint.fields import FieldView, truncate_name
 from manifest_core.lint.fixes import module_prefix, wrap_state_only
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.state import ModelState
 from manifest_core.lint.values import MISSING
 from manifest_core.model import Severity
@@ -79,6 +79,12 @@ RULE = Rule(
     kinds=frozenset({"RemoveField"}),
     check=check,
     fixable=True,
+    not_reported=(
+        "inside `SeparateDatabaseAndState(state_operations=[...])`: Django only updates its state",
+        "a many-to-many field with a custom `through` model (no table is dropped)",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

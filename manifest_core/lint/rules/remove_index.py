@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.fixes import to_postgres_operation
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 
@@ -40,6 +40,11 @@ RULE = Rule(
     kinds=frozenset({"RemoveIndex"}),
     check=check,
     fixable=True,
+    not_reported=(
+        "`RemoveIndexConcurrently`",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.fields import FieldView, truncate_name
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING
 from manifest_core.model import Severity
 
@@ -79,6 +79,12 @@ RULE = Rule(
     ),
     kinds=frozenset({"RenameField"}),
     check=check,
+    not_reported=(
+        "the field sets `db_column`: the column keeps its name",
+        "a many-to-many field with a custom `through` model",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

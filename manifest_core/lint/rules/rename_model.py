@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.fields import truncate_name
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
 
@@ -44,6 +44,11 @@ RULE = Rule(
     ),
     kinds=frozenset({"RenameModel"}),
     check=check,
+    not_reported=(
+        "the model sets `db_table`: the table keeps its name",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

@@ -113,6 +113,15 @@ RULE = Rule(
         "migration (or on this branch) are fine."
     ),
     check_migration=check,
+    not_reported=(
+        "the forward code is `RunPython.noop`",
+        (
+            "the schema operations only touch new tables, or change nothing in the database "
+            "(choices,"
+            " verbose names...)"
+        ),
+        "the migration sets `atomic = False`",
+    ),
     examples=(
         Example(
             "unsafe",

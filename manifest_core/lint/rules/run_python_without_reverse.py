@@ -45,6 +45,7 @@ RULE = Rule(
     kinds=frozenset({"RunPython"}),
     check=check,
     fixable=True,
+    not_reported=("reverse_code is given (`RunPython.noop` included)",),
     examples=(
         Example("unsafe", "Forward only", "migrations.RunPython(fill_totals)"),
         Example(

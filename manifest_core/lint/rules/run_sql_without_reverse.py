@@ -44,6 +44,7 @@ RULE = Rule(
     kinds=frozenset({"RunSQL"}),
     check=check,
     fixable=True,
+    not_reported=("reverse_sql is given (`RunSQL.noop` included)",),
     examples=(
         Example(
             "unsafe", "Forward only", 'migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS citext")'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING
 from manifest_core.model import Severity
 
@@ -55,6 +55,12 @@ RULE = Rule(
     ),
     kinds=frozenset({"AlterField"}),
     check=check,
+    not_reported=(
+        "the column was already NOT NULL, or stays nullable",
+        "a many-to-many field (no column)",
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",

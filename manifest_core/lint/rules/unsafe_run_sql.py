@@ -78,6 +78,24 @@ RULE = Rule(
     ),
     kinds=frozenset({"RunSQL"}),
     check=check,
+    not_reported=(
+        (
+            "CREATE/DROP INDEX CONCURRENTLY, ADD CONSTRAINT ... NOT VALID, VALIDATE "
+            "CONSTRAINT, ADD "
+            "CONSTRAINT ... USING INDEX"
+        ),
+        (
+            "statements on a table created by the same migration (CREATE TABLE, or a "
+            "CreateModel) or "
+            "on this branch"
+        ),
+        (
+            "DROP COLUMN / DROP TABLE of what an already deployed migration removed from the "
+            "models "
+            "(state only)"
+        ),
+        "SQL that is not a literal: reported as unreadable-argument instead",
+    ),
     examples=(
         Example(
             "unsafe",

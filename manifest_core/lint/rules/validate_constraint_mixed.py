@@ -49,6 +49,10 @@ RULE = Rule(
         "operations together are fine), or make the migration `atomic = False`."
     ),
     check_migration=check,
+    not_reported=(
+        "ValidateConstraint operations alone in their migration",
+        "the migration sets `atomic = False`",
+    ),
     examples=(
         Example(
             "unsafe",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
+from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING, describe
 from manifest_core.lint.volatility import volatility
 from manifest_core.model import Severity
@@ -70,6 +70,18 @@ RULE = Rule(
     ),
     kinds=frozenset({"AddField"}),
     check=check,
+    not_reported=(
+        (
+            "the default is a literal, `Value(...)`, `Now()` (STATEMENT_TIMESTAMP(), stable), "
+            "`TransactionNow()`, or another Django function of non-volatile arguments"
+        ),
+        (
+            "on PostgreSQL 11 and later, for every non-volatile default (before 11, every default "
+            "rewrites the table: set `postgres-version`)"
+        ),
+        NEW_TABLE,
+        NO_TABLE,
+    ),
     examples=(
         Example(
             "unsafe",
