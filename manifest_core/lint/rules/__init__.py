@@ -16,6 +16,7 @@ from . import (
     add_check_constraint,
     add_exclusion_constraint,
     add_foreign_key,
+    add_generated_field,
     add_index,
     add_not_null_field,
     add_unique_constraint,
@@ -64,6 +65,7 @@ OPERATION_RULES: tuple[Rule, ...] = (
     run_python_without_reverse.RULE,
     run_sql_without_reverse.RULE,
     unsafe_run_sql.RULE,
+    add_generated_field.RULE,
 )
 #: Every rule, the linter's own notes last.
 RULES: tuple[Rule, ...] = (*OPERATION_RULES, *notes.NOTES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manifest_core.lint.fields import FieldView
+from manifest_core.lint.fields import ColumnType, FieldView
 from manifest_core.lint.fixes import to_postgres_operation
 from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
@@ -28,9 +28,21 @@ def check(site: Site, ctx: MigrationContext) -> None:
         if change is None:
             return
         old, new = index_kind(ctx, site, change.old), index_kind(ctx, site, change.new)
-        if old is None or new is None or not new or new == old:
+        if old is None or new is None or not new:
             return
-        _report_field(site, ctx, ctx.table(change.model), change.name, change.new, new)
+        if new != old:
+            _report_field(site, ctx, ctx.table(change.model), change.name, change.new, new)
+        elif _like_index_rebuilt(change.old, change.new):
+            column = change.new.column(change.name)
+            call = change.new.call
+            ctx.report(
+                RULE,
+                (call.func_span if call else None) or site.op.value_span("field"),
+                f'changes the type of the indexed column {ctx.table(change.model)} ("{column}"): '
+                "Django drops its *_like index (for LIKE queries) and builds a new one without "
+                "CONCURRENTLY, blocking writes until it is built",
+                site,
+            )
 
 
 def _add_index(site: Site, ctx: MigrationContext) -> None:
@@ -67,23 +79,38 @@ def _index_together(site: Site, ctx: MigrationContext) -> None:
         )
 
 
+def _like_index_rebuilt(old: FieldView, new: FieldView) -> bool:
+    """Whether Django rebuilds the ``*_like`` index: an indexed text column changes its type
+    family (varchar, text, citext) and the new type has a ``*_like`` index too."""
+    old_type, new_type = old.column_type(), new.column_type()
+    if not isinstance(old_type, ColumnType) or not isinstance(new_type, ColumnType):
+        return False
+    families = ("varchar", "text", "citext")
+    return (
+        old_type.base in families
+        and old_type.base != new_type.base
+        and new_type.base in ("varchar", "text")
+    )
+
+
 def _report_field(
     site: Site, ctx: MigrationContext, table: str, name: str, field: FieldView, index: str
 ) -> None:
     what = "a unique index" if index == "unique" else "an index"
-    implicit = ""
+    notes = []
     call = field.call
     if index == "index" and call is not None and call.kw("db_index") is not True:
-        implicit = f" ({field.kind} columns are indexed unless db_index=False)"
+        notes.append(f"{field.kind} columns are indexed unless db_index=False")
     if index == "unique" and field.kind == "OneToOneField" and call and not call.has_kw("unique"):
-        implicit = " (OneToOneField columns are unique)"
-    like = " (and a *_like index for LIKE queries)" if like_index(field) else ""
+        notes.append("OneToOneField columns are unique")
+    if like_index(field):
+        notes.append("and a *_like index for LIKE queries")
+    detail = f" ({'; '.join(notes)})" if notes else ""
     ctx.report(
         RULE,
         index_span(field, index) or site.op.value_span("field"),
-        f'creates {what} on {table} ("{field.column(name)}"){implicit}{like} without '
-        "CONCURRENTLY: writes to "
-        "the table are blocked until it is built",
+        f'creates {what} on {table} ("{field.column(name)}"){detail} without CONCURRENTLY: '
+        "writes to the table are blocked until it is built",
         site,
     )
 

@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
                 ("email", models.EmailField(max_length=254)),
                 ("created", models.DateTimeField()),
                 ("status", models.CharField(max_length=20)),
+                ("code", models.CharField(max_length=20, unique=True)),
                 (
                     "customer",
                     models.ForeignKey(

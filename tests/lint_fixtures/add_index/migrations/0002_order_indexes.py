@@ -81,6 +81,12 @@ class Migration(migrations.Migration):
             name="number",
             field=models.CharField(db_index=True, max_length=20, verbose_name="number"),
         ),
+        # unsafe: varchar to text is free for the column, but Django rebuilds its *_like index
+        migrations.AlterField(
+            model_name="order",
+            name="code",
+            field=models.TextField(unique=True),  # expect: add-index
+        ),
         # unsafe: index_together adds an index
         migrations.AlterIndexTogether(
             name="order",
