@@ -42,7 +42,7 @@ def install() -> None:
 
     for name, dry_options in WRITE_COMMANDS.items():
         module = importlib.import_module(f"django.core.management.commands.{name}")
-        _wrap(module.Command, Mode.SKIP, functools.partial(_after_write, dry_options))
+        _wrap(module.Command, Mode.SKIP, functools.partial(_after_write, name, dry_options))
     check = importlib.import_module("django.core.management.commands.check")
     _wrap(check.Command, Mode.STRICT, None)
 
@@ -64,13 +64,15 @@ def _wrap(cls: Any, mode: Mode, after: Callable[[Any, dict[str, Any]], None] | N
     cls.execute = execute
 
 
-def _after_write(dry_options: tuple[str, ...], command: Any, options: dict[str, Any]) -> None:
+def _after_write(
+    name: str, dry_options: tuple[str, ...], command: Any, options: dict[str, Any]
+) -> None:
     if any(options.get(option) for option in dry_options):
         return
-    update_after_write(command, options)
+    update_after_write(command, options, name)
 
 
-def update_after_write(command: Any, options: Mapping[str, Any]) -> None:
+def update_after_write(command: Any, options: Mapping[str, Any], name: str) -> None:
     """Regenerate the manifest after a command wrote migrations; report on its streams.
 
     Raises ``CommandError`` (exit code 1, no traceback) when the manifest cannot be written.
@@ -91,13 +93,13 @@ def update_after_write(command: Any, options: Mapping[str, Any]) -> None:
         result = sync(load_view(conf, fresh=True))
     except SyncError as exc:
         raise CommandError(
-            f"The migration files were written, but {exc.path} was not updated: {exc.reason}. "
+            f"{name} finished, but {exc.path} was not updated: {exc.reason}. "
             f"Once that is fixed, run `{UPDATE_COMMAND}`."
         ) from None
     except (ConfigurationError, LoaderError) as exc:
         raise CommandError(
-            "The migration files were written, but the migration manifest was not updated: "
-            f"{exc} Once that is fixed, run `{UPDATE_COMMAND}`."
+            f"{name} finished, but the migration manifest was not updated: {exc} "
+            f"Once that is fixed, run `{UPDATE_COMMAND}`."
         ) from None
     out = command.stderr if options.get("scriptable") else command.stdout
     verbosity = int(options.get("verbosity", 1))

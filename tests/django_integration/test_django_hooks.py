@@ -237,7 +237,7 @@ def test_read_only_manifest_is_a_clean_command_error(project: DjangoProject) -> 
     result = project.manage("makemigrations", "store")
     assert result.returncode == 1
     assert result.stderr == (
-        "CommandError: The migration files were written, but migrations.toml was not updated: "
+        "CommandError: makemigrations finished, but migrations.toml was not updated: "
         "migrations.toml: the file is read-only; make it writable and run again. "
         "Once that is fixed, run `python manage.py update_migration_manifest`.\n"
     )
