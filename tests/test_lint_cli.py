@@ -394,3 +394,51 @@ def test_lint_is_a_command_of_the_module(tmp_path: Path) -> None:
     result = run_module("lint", "--format", "sarif", "--all", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["runs"][0]["results"] == []
+
+
+def test_fix_applies_every_mechanical_fix_then_reports_what_is_left(tmp_path: Path) -> None:
+    write(tmp_path, "shop", "0001_initial", initial("shop"))
+    write(
+        tmp_path,
+        "shop",
+        "0002_indexes",
+        migration(
+            "shop",
+            "0001_initial",
+            add_index("order", "number", "order_number_idx")
+            + add_index("order", "id", "order_id_idx"),
+        ),
+    )
+    write(
+        tmp_path,
+        "shop",
+        "0003_fill",
+        migration(
+            "shop",
+            "0002_indexes",
+            "        migrations.RunPython(forwards),\n" + add_field("order", "is_gift", NOT_NULL),
+            prelude="\ndef forwards(apps, schema_editor):\n    pass\n\n",
+        ),
+    )
+    code, out, err = run_cli("--root", str(tmp_path), "--no-cache", "lint", "--all", "--fix")
+    assert err == ""
+    assert out.splitlines()[:3] == [
+        "shop/migrations/0002_indexes.py: fixed: Use AddIndexConcurrently (atomic = False)",
+        "shop/migrations/0003_fill.py: fixed: Add reverse_code=RunPython.noop (undoing does nothing)",
+        "shop/migrations/0002_indexes.py: fixed: Use AddIndexConcurrently (atomic = False)",
+    ]
+    fixed = (tmp_path / "shop/migrations/0002_indexes.py").read_text()
+    assert fixed.count("AddIndexConcurrently(") == 2
+    assert fixed.count("import AddIndexConcurrently") == 1
+    assert fixed.count("atomic = False") == 1
+    assert (
+        "reverse_code=migrations.RunPython.noop"
+        in (tmp_path / "shop/migrations/0003_fill.py").read_text()
+    )
+    # what has no mechanical fix is left, and still fails
+    assert code == 1
+    code, data, _ = lint_json(tmp_path, "--all")
+    assert sorted(f["name"] for f in data["findings"]) == [
+        "add-not-null-field",
+        "run-python-with-schema-changes",
+    ]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 
 from manifest_core import gitinfo
 from manifest_core.cli import EXIT_FINDINGS, EXIT_OK, FORMATS, Context, UsageError, command
 from manifest_core.model import Key, Severity
+from manifest_core.plan import Plan
 from manifest_core.project import Project
 
+from .findings import Finding
 from .report import render_github, render_json, render_sarif, render_text, write_json
 from .rules import RULES
 from .runner import (
@@ -59,6 +62,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--ignore", metavar="RULES", help="comma-separated rule codes or names not to run"
+    )
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the mechanical fixes (review them: they change what the migrations do), "
+        "then report what is left",
     )
     parser.add_argument(
         "--show-suppressed",
@@ -149,16 +158,23 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
             )
         keys = sorted(new)
         unreadable = {p: r for p, r in unreadable.items() if p not in present}
-    report = lint_project(
-        project,
-        settings,
-        keys=keys,
-        new=new,
-        explicit=explicit,
-        baseline=baseline,
-        skipped=skipped,
-        unreadable=unreadable,
-    )
+
+    def run() -> LintReport:
+        return lint_project(
+            ctx.project() if applied else project,
+            settings,
+            keys=keys,
+            new=new,
+            explicit=explicit,
+            baseline=baseline,
+            skipped=skipped,
+            unreadable=unreadable,
+        )
+
+    applied: list[tuple[str, str]] = []
+    report = run()
+    if args.fix:
+        report = _fix(ctx, report, run, applied)
     failed = report.failed(fail_level)
     _output(
         ctx,
@@ -167,8 +183,45 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         settings,
         failed,
         nothing_new=not keys and not unreadable and not args.paths,
+        fixed=applied,
     )
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+#: Rounds of ``--fix``: each applies at most one fix per file (fixes of one file may overlap).
+MAX_FIX_ROUNDS = 50
+
+
+def _fix(
+    ctx: Context, report: LintReport, run: Callable[[], LintReport], applied: list[tuple[str, str]]
+) -> LintReport:
+    """Apply one mechanical fix per file, lint again, and repeat until none is left."""
+    from manifest_core.fsops import ApplyError, apply_plan
+
+    tried: set[tuple[str, int, str]] = set()
+    for _ in range(MAX_FIX_ROUNDS):
+        chosen: dict[str, Finding] = {}
+        for finding in report.findings:
+            fix = finding.fix
+            if fix is None or finding.path in chosen:
+                continue
+            mark = (finding.path, finding.line, fix.title)
+            if mark not in tried:
+                chosen[finding.path] = finding
+                tried.add(mark)
+        if not chosen:
+            break
+        plan = Plan(
+            title="lint --fix",
+            edits=tuple(e for f in chosen.values() if f.fix for e in f.fix.edits),
+        )
+        try:
+            apply_plan(ctx.root, plan, use_git=False)
+        except ApplyError as exc:
+            raise UsageError(f"--fix: {exc}") from None
+        applied.extend((f.path, f.fix.title) for f in chosen.values() if f.fix)
+        report = run()
+    return report
 
 
 def _output(
@@ -179,9 +232,13 @@ def _output(
     failed: bool,
     *,
     nothing_new: bool,
+    fixed: list[tuple[str, str]],
 ) -> None:
     if ctx.fmt == "json":
-        write_json(ctx.out, render_json(report, failed), depth=2)
+        data = render_json(report, failed)
+        if args.fix:
+            data["fixed"] = [{"path": path, "title": title} for path, title in fixed]
+        write_json(ctx.out, data, depth=2)
     elif ctx.fmt == "sarif":
         severities = {rule.code: settings.severity(rule) for rule in RULES}
         write_json(ctx.out, render_sarif(report, severities, ctx.root), depth=5)
@@ -197,5 +254,7 @@ def _output(
             return
         for path in report.skipped:
             ctx.print(f"{path}: not a migration of this project, skipped")
+        for path, title in fixed:
+            ctx.print(f"{path}: fixed: {title}")
         for line in render_text(report, show_suppressed=args.show_suppressed):
             ctx.print(line)
