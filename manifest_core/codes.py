@@ -218,6 +218,14 @@ NOT_A_PACKAGE = _code(
     "a migrations module or folder that Django treats as 'no migrations'",
     "add an __init__.py to make it a migrations package, if it is meant to be one",
 )
+ORDER_DEPENDENT = _code(
+    "MM116",
+    "order-dependent-reference",
+    W,
+    "a __first__ or __latest__ dependency whose target depends on Django's load order",
+    "depend on a named migration instead, or restore (or rename) the missing migration that "
+    "Django may pick first",
+)
 DANGLING_REPLACEMENT = _code(
     "MM115",
     "invalid-replacement",

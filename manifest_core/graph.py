@@ -111,6 +111,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self._ends: dict[tuple[str, bool], list[Key]] = {}
         self.special: dict[Key, Key] = {}
+        self.unstable: dict[Key, tuple[Key, Key]] = {}
 
     # -- helpers mirroring MigrationGraph -----------------------------------------------------
     def _ensure(self, key: Key) -> None:
@@ -209,6 +210,7 @@ class _Builder:
                 ends = self._ends_of(app, roots)
                 if ends:
                     self.special[(app, name)] = ends[0]
+        self.unstable = self._order_dependent(resolved)
         for key, migration, targets in resolved:
             for written, parent in targets:
                 if parent[0] == key[0]:
@@ -216,6 +218,8 @@ class _Builder:
                 target = self._check_key(parent, key[0])
                 if target is None:
                     continue
+                if parent in self.unstable:
+                    self._note_unstable(migration, written, parent)
                 if target[0] in self.apps:
                     self._add_edge(key, target)
                 else:
@@ -234,6 +238,82 @@ class _Builder:
         self._report_missing()
         self._report_cycles()
         return self._freeze()
+
+    def _order_dependent(
+        self, resolved: list[tuple[Key, Migration, list[tuple[DepKey, Key]]]]
+    ) -> dict[Key, tuple[Key, Key]]:
+        """``__first__``/``__latest__`` references whose answer depends on Django's load order.
+
+        Django resolves them while it adds cross-app edges, in the order of ``INSTALLED_APPS``
+        and of a set of file names: placeholders for missing migrations, and ``run_before``
+        edges within an app, can change an app's roots and leaves in between. Compare the ends
+        before any of that with the ends after all of it: where they differ, so may Django.
+        """
+        dummies: dict[str, set[Key]] = {}
+        edges: dict[str, list[tuple[Key, Key]]] = {}
+        for key, migration, targets in resolved:
+            for _, parent in targets:
+                if parent[0] != key[0] and parent[1] not in _SPECIAL and parent not in self.nodes:
+                    dummies.setdefault(parent[0], set()).add(parent)
+            for written in migration.decl.run_before:
+                child = self._quiet_resolve(written)
+                if child is None or child[1] in _SPECIAL or child[0] not in self.apps:
+                    continue
+                if child not in self.nodes:
+                    dummies.setdefault(child[0], set()).add(child)
+                if child[0] == key[0]:
+                    edges.setdefault(key[0], []).append((child, key))
+        replacer: dict[Key, Key] = {}
+        for migration in self.migrations.values():
+            for written in migration.decl.replaces:
+                replacer.setdefault(written[:2], migration.key)
+
+        def final(key: Key) -> Key:
+            """Where Django re-points ``key`` once squashes are applied."""
+            seen = {key}
+            while key in replacer and replacer[key] not in seen:
+                key = replacer[key]
+                seen.add(key)
+            return key
+
+        unstable: dict[Key, tuple[Key, Key]] = {}
+        for app in sorted(set(dummies) | set(edges)):
+            if app not in self.apps:
+                continue
+            nodes = self.by_app[app] | dummies.get(app, set())
+            with_parent = {n for n in nodes if any(p[0] == app for p in self.parents.get(n, ()))}
+            with_child = {n for n in nodes if any(c[0] == app for c in self.children.get(n, ()))}
+            for child, parent in edges.get(app, []):
+                with_parent.add(child)
+                with_child.add(parent)
+            settled = {
+                "__first__": sorted(nodes - with_parent),
+                "__latest__": sorted(nodes - with_child),
+            }
+            for name, ends in settled.items():
+                before = self.special.get((app, name))
+                if ends and before is not None and final(ends[0]) != final(before):
+                    unstable[(app, name)] = (before, ends[0])
+        return unstable
+
+    def _quiet_resolve(self, written: DepKey) -> Key | None:
+        app, name, setting = written
+        if not setting:
+            return (app, name)
+        model = self.swappable.get(setting)
+        return (model.split(".", 1)[0], "__first__") if model else None
+
+    def _note_unstable(self, migration: Migration, written: DepKey, parent: Key) -> None:
+        one, other = self.unstable[parent]
+        shown = f"swappable_dependency(settings.{written[2]})" if written[2] else _dotted(parent)
+        self.problems.append(
+            codes.ORDER_DEPENDENT.problem(
+                migration.path,
+                self._where(migration, "dependencies", written, "whole"),
+                f"{shown} points at {_dotted(one)} or at {_dotted(other)}, depending on the "
+                "order in which Django loads apps and migrations",
+            )
+        )
 
     def _note_external(self, migration: Migration, written: DepKey, target: Key) -> None:
         if target[0] in _KNOWN_EXTERNAL or target[0] in self.other_apps or written[2]:

@@ -201,3 +201,44 @@ def test_cross_app_replaces_changes_the_other_apps_leaves(oracle: Oracle, tmp_pa
     ]
     answer = against_django(oracle, tmp_path, specs)
     assert answer["leaves"] == {"alpha": ["0001_initial"], "beta": ["0001_initial"]}
+
+
+def test_first_depending_on_load_order_is_reported() -> None:
+    # beta depends on gamma's deleted "0003_initial", a placeholder that sorts before gamma's real
+    # first migration: whether gamma.__first__ means it depends on which app Django loads first.
+    graph = build_graph(
+        [
+            m("gamma", "initial_1"),
+            m(
+                "gamma",
+                "0002_squashed",
+                [("gamma", "initial_1")],
+                replaces=[("gamma", "0003_initial")],
+            ),
+            m("beta", "0001_initial", [("gamma", "0003_initial")]),
+            m("auth", "0001_initial", [("gamma", "__first__")]),
+        ]
+    )
+    assert [(p.code, p.message) for p in graph.problems] == [
+        (
+            "MM116",
+            "gamma.__first__ points at gamma.initial_1 or at gamma.0003_initial, depending on "
+            "the order in which Django loads apps and migrations",
+        )
+    ]
+    assert graph.problems[0].severity.label == "warning"
+
+
+def test_first_is_stable_with_numbered_names() -> None:
+    graph = build_graph(
+        [
+            m(
+                "shop",
+                "0001_squashed_0002_x",
+                replaces=[("shop", "0001_initial"), ("shop", "0002_x")],
+            ),
+            m("blog", "0001_initial", [("shop", "0001_initial")]),
+            m("auth", "0001_initial", [("shop", "__first__")]),
+        ]
+    )
+    assert [p.code for p in graph.problems] == []
