@@ -78,7 +78,7 @@ E002 = CheckId(
 E003 = CheckId(
     "E003",
     "migrations.toml is not valid TOML or not in the expected shape",
-    f"Fix the line, or run `{UPDATE_COMMAND}` to rewrite the file.",
+    f"Correct the file, or run `{UPDATE_COMMAND}` to rewrite it.",
 )
 E004 = CheckId("E004", "an app is missing from migrations.toml", f"Run `{UPDATE_COMMAND}`.")
 E005 = CheckId(

@@ -26,7 +26,7 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
     apps = {app.label: app for app in summary.apps if app.heads}
     problems.extend(multiple_leaves(app) for app in apps.values() if len(app.heads) > 1)
     problems.extend(manifest.problems)
-    if not manifest.exists:
+    if not manifest.exists or not manifest.text.strip():
         if not any(p.path == manifest.path for p in manifest.problems):
             problems.append(
                 codes.MANIFEST_MISSING.problem(

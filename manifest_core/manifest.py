@@ -117,6 +117,14 @@ def _entry_value(entry: ManifestEntry | None) -> tuple[str | None, str | None] |
 def parse_manifest(text: str, path: str = "migrations.toml") -> Manifest:
     """Parse a manifest's text. Never raises; see the module docstring."""
     line_count = len(split_lines(text.rstrip("\n"))) if text else 0
+    if not text.strip():
+        problem = codes.MANIFEST_INVALID.problem(
+            path,
+            Span.point(1),
+            f"{path} is empty",
+            hint=f"run `{codes.UPDATE}` to write it",
+        )
+        return Manifest(path=path, exists=True, text=text, problems=(problem,), line_count=0)
     conflict = find_conflicts(text)
     if conflict is None:
         entries, problems = _parse_side(text, path, lambda line: line)

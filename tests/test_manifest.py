@@ -264,11 +264,14 @@ def test_inline_tables_are_understood() -> None:
     assert manifest.entries["blog"].line == 2
 
 
-def test_empty_manifest() -> None:
-    manifest = parse_manifest("")
+@pytest.mark.parametrize("text", ["", "\n\n  \n"])
+def test_empty_manifest(text: str) -> None:
+    manifest = parse_manifest(text)
     assert manifest.exists
     assert manifest.entries == {}
-    assert manifest.problems == ()
+    assert [(p.code, p.line, p.message, p.hint) for p in manifest.problems] == [
+        ("MM003", 1, "migrations.toml is empty", "run `python -m manifest_core update` to write it")
+    ]
 
 
 def test_insertion_line_for_a_missing_app() -> None:
