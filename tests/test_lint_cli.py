@@ -424,7 +424,8 @@ def test_fix_applies_every_mechanical_fix_then_reports_what_is_left(tmp_path: Pa
     assert err == ""
     assert out.splitlines()[:3] == [
         "shop/migrations/0002_indexes.py: fixed: Use AddIndexConcurrently (atomic = False)",
-        "shop/migrations/0003_fill.py: fixed: Add reverse_code=RunPython.noop (undoing does nothing)",
+        "shop/migrations/0003_fill.py: fixed: "
+        "Add reverse_code=RunPython.noop (undoing does nothing)",
         "shop/migrations/0002_indexes.py: fixed: Use AddIndexConcurrently (atomic = False)",
     ]
     fixed = (tmp_path / "shop/migrations/0002_indexes.py").read_text()

@@ -80,6 +80,9 @@ def import_postgres_operation(ctx: MigrationContext, name: str) -> list[TextEdit
         new = f"from {POSTGRES_OPERATIONS} import {', '.join(sorted({*names, name}))}"
         return [TextEdit(ctx.path, span, new, old)]
     line = parsed.last_import_line + 1
+    later = [first for first, module in parsed.from_imports if module > POSTGRES_OPERATIONS]
+    if later:
+        line = later[0]  # keep ``from`` imports sorted, as makemigrations and isort write them
     return [
         TextEdit(
             ctx.path, Span(line, 0, line, 0), f"from {POSTGRES_OPERATIONS} import {name}\n", ""

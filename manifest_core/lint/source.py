@@ -55,6 +55,8 @@ class ParsedMigration:
     imports: tuple[tuple[str, str], ...] = ()
     #: The last line of the last top-level import (0 when there is none).
     last_import_line: int = 0
+    #: Each top-level ``from <module> import ...``: (first line, module), in order.
+    from_imports: tuple[tuple[int, str], ...] = ()
     #: A one-line ``from django.contrib.postgres.operations import ...``: its span and names.
     postgres_import: tuple[Span, tuple[str, ...]] | None = None
     notes: tuple[ParseNote, ...] = ()
@@ -120,6 +122,7 @@ class _ModuleReader:
         classes: dict[str, ast.ClassDef] = {}
         migration: ast.ClassDef | None = None
         last_import_line = 0
+        from_imports: list[tuple[int, str]] = []
         postgres_import: tuple[Span, tuple[str, ...]] | None = None
         for stmt in self.tree.body:
             if isinstance(stmt, ast.Import):
@@ -132,6 +135,7 @@ class _ModuleReader:
                 last_import_line = stmt.end_lineno or stmt.lineno
             elif isinstance(stmt, ast.ImportFrom):
                 module = "." * stmt.level + (stmt.module or "")
+                from_imports.append((stmt.lineno, module))
                 for alias in stmt.names:
                     if alias.name != "*":
                         imports[alias.asname or alias.name] = f"{module}.{alias.name}"
@@ -180,6 +184,7 @@ class _ModuleReader:
                 self.text,
                 imports=tuple(sorted(imports.items())),
                 last_import_line=last_import_line,
+                from_imports=tuple(from_imports),
                 postgres_import=postgres_import,
                 notes=tuple(self.notes),
                 line_index=self.index,
@@ -221,6 +226,7 @@ class _ModuleReader:
             self.text,
             imports=tuple(sorted(imports.items())),
             last_import_line=last_import_line,
+            from_imports=tuple(from_imports),
             postgres_import=postgres_import,
             operations=operations,
             atomic=atomic,
