@@ -124,6 +124,8 @@ class Operation:
     #: In a rebase, the branch being rebased (``refs/heads/feature``) and what it is rebased onto.
     branch: str | None = None
     onto: str | None = None
+    #: In a rebase, the branch's tip before the rebase: the commits still to replay are in it.
+    orig_head: str | None = None
 
 
 def operation(root: str) -> Operation:
@@ -157,6 +159,7 @@ def operation(root: str) -> Operation:
                 theirs,
                 branch=read(state, "head-name"),
                 onto=read(state, "onto"),
+                orig_head=read(state, "orig-head"),
             )
     return Operation("none", head, None)
 

@@ -106,8 +106,10 @@ def _postgres(url: str) -> set[Key]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise DatabaseError(f"--database-url {shown}: psql failed: {exc}") from None
     if result.returncode != 0:
-        message = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "failed"
-        if "django_migrations" in message and "does not exist" in message:
+        # psql's first line is the error; the next ones may quote the query and point at it
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        message = lines[0] if lines else f"exited with status {result.returncode}"
+        if '"django_migrations" does not exist' in message:
             return set()
         raise DatabaseError(f"--database-url {shown}: psql: {message}")
     applied = set()

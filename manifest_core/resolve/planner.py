@@ -414,6 +414,23 @@ class _Planner:
         self, label: str, members: Collection[Key], delta: int
     ) -> list[tuple[str, str]]:
         assert self.graph is not None
+        folder = self.project.apps[label].path
+        pending = {p for p in self.context.pending_files if p.startswith(folder + "/")}
+        wanted = delta
+        while delta and delta < wanted + 10_000:
+            taken = sorted(
+                name
+                for name in (shift_name(k[1], delta) for k in members)
+                if f"{folder}/{name}.py" in pending
+            )
+            if not taken:
+                break
+            if delta == wanted:
+                self.notes.append(
+                    f"{label}: numbers are shifted further than needed, since a commit this "
+                    f"rebase has yet to replay adds {', '.join(taken)}"
+                )
+            delta += 1
         renames = []
         for key in graphs.order(members):
             new = shift_name(key[1], delta)

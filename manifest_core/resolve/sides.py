@@ -55,6 +55,9 @@ class SideContext:
     old_sources: Mapping[str, str] = field(default_factory=dict)
     #: Paths git tracks; only these are staged after applying (new untracked files stay so).
     tracked: frozenset[str] = frozenset()
+    #: In a rebase, files the commits still to replay will add: renames must not take their
+    #: names, or git stops on them later.
+    pending_files: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
 
     def side_of(self, path: str) -> str | None:
@@ -144,11 +147,15 @@ def gather_context(
         else:
             default_files = frozenset(gitinfo.files_at(root, default))
     ours_files = theirs_files = head_files = None
+    pending: frozenset[str] = frozenset()
     ours_name, theirs_name = "ours", "theirs"
     if state.kind != "none" and state.ours and state.theirs:
         ours_files = frozenset(gitinfo.files_at(root, state.ours))
         theirs_files = frozenset(gitinfo.files_at(root, state.theirs))
         ours_name, theirs_name = _names(root, state)
+        if state.kind == "rebase" and state.orig_head:
+            later = gitinfo.files_at(root, state.orig_head)
+            pending = frozenset(later - ours_files - theirs_files)
     elif head:
         head_files = frozenset(gitinfo.files_at(root, head))
         ours_name = gitinfo.current_branch(root) or "HEAD"
@@ -165,6 +172,7 @@ def gather_context(
         default_files=default_files,
         old_sources=_old_sources(root, project, state, head),
         tracked=frozenset(gitinfo.tracked_files(root)),
+        pending_files=pending,
         notes=tuple(notes),
     )
 
