@@ -15,15 +15,45 @@ Public API (what the CLI and the language server use):
 
 from __future__ import annotations
 
-from .engine import PriorState, lint_parsed, lint_source
-from .findings import FileResult, Finding, SuppressedFinding
-from .prior import LintSession
-from .rule import DOCS_BASE_URL, Rule
-from .rules import RULES, find_rule
-from .runner import LintReport, lint_project, new_migrations
-from .settings import LintSettings, load_lint_settings, parse_lint_settings
-from .source import ParsedMigration, parse_source
-from .state import AppState, ModelState
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import PriorState, lint_parsed, lint_source
+    from .findings import FileResult, Finding, SuppressedFinding
+    from .prior import LintSession
+    from .rule import DOCS_BASE_URL, Rule
+    from .rules import RULES, find_rule
+    from .runner import LintReport, lint_project, new_migrations
+    from .settings import LintSettings, load_lint_settings, parse_lint_settings
+    from .source import ParsedMigration, parse_source
+    from .state import AppState, ModelState
+
+#: Where each public name lives. The package imports nothing until a name is used: the CLI
+#: imports ``manifest_core.lint.command`` for every command, and ``check`` must stay fast.
+_EXPORTS = {
+    "PriorState": "engine",
+    "lint_parsed": "engine",
+    "lint_source": "engine",
+    "FileResult": "findings",
+    "Finding": "findings",
+    "SuppressedFinding": "findings",
+    "LintSession": "prior",
+    "DOCS_BASE_URL": "rule",
+    "Rule": "rule",
+    "RULES": "rules",
+    "find_rule": "rules",
+    "LintReport": "runner",
+    "lint_project": "runner",
+    "new_migrations": "runner",
+    "LintSettings": "settings",
+    "load_lint_settings": "settings",
+    "parse_lint_settings": "settings",
+    "ParsedMigration": "source",
+    "parse_source": "source",
+    "AppState": "state",
+    "ModelState": "state",
+}
 
 __all__ = [
     "DOCS_BASE_URL",
@@ -48,3 +78,10 @@ __all__ = [
     "parse_lint_settings",
     "parse_source",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

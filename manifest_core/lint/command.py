@@ -5,24 +5,19 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from manifest_core import gitinfo
 from manifest_core.cli import EXIT_FINDINGS, EXIT_OK, FORMATS, Context, UsageError, command
 from manifest_core.model import Key, Severity
-from manifest_core.plan import Plan
-from manifest_core.project import Project
 
-from .findings import Finding
-from .report import render_github, render_json, render_sarif, render_text, write_json
-from .rules import RULES
-from .runner import (
-    LintReport,
-    all_migrations,
-    lint_project,
-    new_migrations,
-    unreadable_files,
-)
-from .settings import LintSettings, load_lint_settings
+if TYPE_CHECKING:
+    from manifest_core.project import Project
+
+    from .runner import LintReport
+    from .settings import LintSettings
+
+# Everything else is imported when the command runs: the CLI imports this module to register
+# ``lint`` whenever it starts, and the other commands must not pay for the linter.
 
 LINT_FORMATS = (*FORMATS, "sarif")
 
@@ -81,6 +76,8 @@ def _split(value: str | None) -> list[str]:
 
 
 def _settings(args: argparse.Namespace, ctx: Context) -> LintSettings:
+    from .settings import load_lint_settings
+
     settings = load_lint_settings(ctx.root, ctx.config.extra.get("lint"))
     try:
         return settings.selecting(
@@ -91,6 +88,8 @@ def _settings(args: argparse.Namespace, ctx: Context) -> LintSettings:
 
 
 def _baseline(args: argparse.Namespace, ctx: Context) -> str | None:
+    from manifest_core import gitinfo
+
     if args.since:
         if gitinfo.resolve_ref(ctx.root, args.since) is None:
             raise UsageError(f"--since {args.since}: git knows no such commit here")
@@ -129,6 +128,10 @@ def _paths(project: Project, paths: list[str], root: str) -> tuple[list[Key], li
     _configure,
 )
 def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
+    from manifest_core import gitinfo
+
+    from .runner import all_migrations, lint_project, new_migrations, unreadable_files
+
     settings = _settings(args, ctx)
     fail_level = Severity.parse(args.fail_level) if args.fail_level else settings.fail_level
     if args.all and args.paths:
@@ -197,6 +200,9 @@ def _fix(
 ) -> LintReport:
     """Apply one mechanical fix per file, lint again, and repeat until none is left."""
     from manifest_core.fsops import ApplyError, apply_plan
+    from manifest_core.plan import Plan
+
+    from .findings import Finding
 
     tried: set[tuple[str, int, str]] = set()
     for _ in range(MAX_FIX_ROUNDS):
@@ -234,6 +240,9 @@ def _output(
     nothing_new: bool,
     fixed: list[tuple[str, str]],
 ) -> None:
+    from .report import render_github, render_json, render_sarif, render_text, write_json
+    from .rules import RULES
+
     if ctx.fmt == "json":
         data = render_json(report, failed)
         if args.fix:
