@@ -562,3 +562,148 @@ def test_json_plan_has_exact_ranges(repo: DjangoRepo) -> None:
     assert parse_manifest(manifest_edit["new_text"]).entries["blog"].head == "0004_blog_post"
     assert data["migrate_commands"] == ["python manage.py migrate blog 0002_blog_tag"]
     json.dumps(data)  # serialisable as is
+
+
+def test_one_conflict_hunk_spanning_two_apps(repo: DjangoRepo, tmp_path: Path) -> None:
+    """blog and shop are adjacent in migrations.toml: git's two-way style writes one hunk for
+    both (diff3 styles split it; the several-apps test covers those)."""
+
+    def main() -> None:
+        repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+        repo.add_model("shop", "0002_shop_order", "order", "0001_initial")
+
+    def feature() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.add_model("shop", "0002_shop_cart", "cart", "0001_initial")
+
+    diverge(repo, on_main=main, on_feature=feature)
+    assert repo.merge("feature") != 0
+    text = repo.read(MANIFEST)
+    assert text.count("<<<<<<< ") == 1
+    hunk = text[text.index("<<<<<<< ") : text.index(">>>>>>> ")]
+    assert "[apps.shop]" in hunk
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    assert data["manifest_changes"] == [
+        "blog: 0003_blog_summary / 0003_blog_post (conflicted) -> 0004_blog_post",
+        "shop: 0002_shop_order / 0002_shop_cart (conflicted) -> 0003_shop_cart",
+    ]
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0004_blog_post", "shop": "0003_shop_cart", "wiki": "0001_initial"},
+    )
+
+
+def test_plain_two_leaf_graph_without_markers(repo: DjangoRepo, tmp_path: Path) -> None:
+    """No merge at all: a teammate's migration was copied in next to a committed one. The
+    uncommitted one is the one being brought in, so it moves."""
+    repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+    repo.commit("Summary")
+    repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")  # not committed
+    assert "<<<<<<<" not in repo.read(MANIFEST)
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    assert data["operation"]["kind"] == "none"
+    blog = data["apps"]["blog"]
+    assert blog["renames"] == {"0003_blog_post": "0004_blog_post"}
+    assert blog["reason"] == "0003_blog_summary is on the default branch main"
+    # the moved file was never tracked: it stays untracked, under its new name
+    assert repo.status()[f"{BLOG}/0004_blog_post.py"] == "??"
+    assert_django_happy(
+        repo, tmp_path, {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0001_initial"}
+    )
+
+
+def test_uncommitted_side_moves_when_the_default_branch_has_neither(repo: DjangoRepo) -> None:
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+    repo.commit("Summary")
+    repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    assert data["apps"]["blog"]["reason"] == (
+        "neither side is on the default branch main, and theirs (files not committed yet) is not "
+        "committed yet"
+    )
+    assert data["apps"]["blog"]["renames"] == {"0003_blog_post": "0004_blog_post"}
+
+
+@pytest.mark.parametrize("how", ["config", "option"])
+def test_the_default_branch_can_be_named(repo: DjangoRepo, how: str) -> None:
+    """The team deploys from ``develop``: its migrations stay, even when merged into main."""
+    repo.git("branch", "develop")
+    repo.git("checkout", "-q", "develop")
+    repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+    repo.commit("Develop")
+    repo.git("checkout", "-q", "main")
+    repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+    repo.commit("Main")
+    args: tuple[str, ...] = ("--base", "develop")
+    if how == "config":
+        repo.write(
+            "pyproject.toml", '[tool.django-migration-manifest]\ndefault-branch = "develop"\n'
+        )
+        repo.git.commit_all("Configure")
+        args = ()
+    assert repo.merge("develop") != 0
+    code, data = repo.resolve_json(*args)
+    assert code == 0, data["problems"]
+    assert data["operation"]["default_branch"] == "develop"
+    blog = data["apps"]["blog"]
+    assert (blog["moved_side"], blog["renames"]) == ("ours", {"0003_blog_post": "0004_blog_post"})
+
+
+def test_both_branches_changing_one_field_is_a_warning(repo: DjangoRepo) -> None:
+    def alter(name: str, max_length: int) -> None:
+        repo.write(
+            f"{BLOG}/{name}.py",
+            "from django.db import migrations, models\n\n\n"
+            "class Migration(migrations.Migration):\n\n"
+            "    dependencies = [\n        ('blog', '0002_blog_tag'),\n    ]\n\n"
+            "    operations = [\n"
+            "        migrations.AlterField(\n"
+            "            model_name='blogtag',\n"
+            "            name='name',\n"
+            f"            field=models.CharField(max_length={max_length}),\n"
+            "        ),\n"
+            "    ]\n",
+        )
+
+    diverge(
+        repo,
+        on_main=lambda: alter("0003_alter_blogtag_name", 150),
+        on_feature=lambda: alter("0003_blogtag_name_longer", 300),
+    )
+    assert repo.merge("feature") != 0
+    code, out, _ = repo.resolve("--dry-run")
+    assert code == 0
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "warning[MM207]" in line)
+    assert lines[start : start + 4] == [
+        f"{BLOG}/0003_blogtag_name_longer.py:11:9: warning[MM207]: both branches change "
+        "blog.blogtag.name: AlterField in 0003_alter_blogtag_name (ours) and AlterField in "
+        "0003_blogtag_name_longer (theirs)",
+        f"    see: {BLOG}/0003_alter_blogtag_name.py:11",
+        "    hint: renumbering orders the migrations but cannot reconcile them: review both "
+        "changes, then run `manage.py makemigrations --check` and `manage.py migrate`",
+        "",
+    ]
+    code, data = repo.resolve_json("--strategy", "merge", "--dry-run")
+    assert [p["code"] for p in data["problems"]] == ["MM207"]
+    assert data["problems"][0]["severity"] == "warning"
+
+
+def test_github_format_annotates_the_problems(repo: DjangoRepo) -> None:
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=lambda: repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag"),
+    )
+    assert repo.merge("feature") != 0
+    (repo.root / BLOG / "0003_blog_post.py").unlink()
+    code, out, _ = repo.cli("--format", "github", "resolve")
+    assert code == 1
+    [annotation] = [line for line in out.splitlines() if line.startswith("::")]
+    assert annotation.startswith(f"::error file={MANIFEST},line=")
+    assert "title=MM210 resolve-missing-head::" in annotation

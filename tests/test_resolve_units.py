@@ -481,3 +481,46 @@ def test_renames_in_the_wrong_order_are_refused_and_rolled_back(git: Git) -> Non
     with pytest.raises(fsops.ApplyError, match="already exists; nothing was changed"):
         fsops.apply_plan(str(git.path), plan, use_git=False)
     assert sorted(p.name for p in folder.iterdir()) == ["0003_x.py", "0004_x.py"]
+
+
+def test_run_before_and_replaces_references_follow_a_rename(tmp_path: Path) -> None:
+    two_leaves(tmp_path)
+    write_migration(tmp_path, "wiki", "0001_initial", [], run_before=[("blog", "0002_b")])
+    write_migration(
+        tmp_path,
+        "blog",
+        "0002_b_squashed_0002_b",
+        [("blog", "0001_initial")],
+        replaces=[("blog", "0002_b")],
+    )
+    project = load_project(str(tmp_path), use_cache=False)
+    resolution = plan_resolution(project, move="theirs")
+    assert resolution.ok, resolution.problems
+    edits = {
+        (e.path, e.old_text, e.new_text) for e in resolution.plan.edits if e.path.endswith(".py")
+    }
+    assert ("wiki/migrations/0001_initial.py", "'0002_b'", "'0003_b'") in edits
+    assert ("blog/migrations/0002_b_squashed_0002_b.py", "'0002_b'", "'0003_b'") in edits
+    assert {(r.old_path, r.new_path) for r in resolution.plan.renames} == {
+        ("blog/migrations/0002_b.py", "blog/migrations/0003_b.py"),
+        ("blog/migrations/0002_b_squashed_0002_b.py", "blog/migrations/0003_b_squashed_0003_b.py"),
+    }
+
+
+def test_a_moving_migration_without_a_parent_in_its_app_gets_one(tmp_path: Path) -> None:
+    """Both sides created the app's first migration: the moving one must now follow the other."""
+    write_chain(tmp_path, "blog", "0001_initial")
+    write_migration(tmp_path, "blog", "0001_from_theirs", [], initial=True)
+    (tmp_path / "migrations.toml").write_text(
+        '[apps.blog]\nhead = "0001_initial"\npath = "blog/migrations"\n'
+    )
+    project = load_project(str(tmp_path), use_cache=False)
+    resolution = plan_resolution(project, move="theirs")
+    assert resolution.ok, resolution.problems
+    [insertion] = [e for e in resolution.plan.edits if e.old_text == ""]
+    assert insertion.path == "blog/migrations/0001_from_theirs.py"
+    assert "('blog', '0001_initial')" in insertion.new_text
+    assert resolution.apps[0].migrate_target == "zero"
+    assert resolution.migrate_commands == ("python manage.py migrate blog zero",)
+    text = (tmp_path / insertion.path).read_text()
+    ast.parse(apply_edits(text, [insertion]))
