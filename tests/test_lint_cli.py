@@ -226,10 +226,11 @@ def test_json_format(unsafe_project: Path) -> None:
     assert first["operation_range"] == {"line": 16, "column": 9, "end_line": 19, "end_column": 10}
     assert first["hint"].startswith("Build the index with AddIndexConcurrently")
     assert first["url"].endswith("/docs/rules/add-index.md")
-    titles = [fix["title"] for fix in first["fixes"]]
-    assert titles == [
-        "Use AddIndexConcurrently (atomic = False)",
-        "Suppress add-index here (give the reason)",
+    assert first["fix"]["title"] == "Use AddIndexConcurrently (atomic = False)"
+    assert [e["new_text"] for e in first["fix"]["edits"]] == [
+        "AddIndexConcurrently",
+        "from django.contrib.postgres.operations import AddIndexConcurrently\n",
+        "    atomic = False\n\n",
     ]
     assert data["suppressed"][0]["suppression"] == {
         "line": 20,

@@ -49,7 +49,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "migration": finding.migration,
         "operation": finding.operation,
         "operation_range": _range(finding.operation_span) if finding.operation_span else None,
-        "fixes": [plan.to_json() for plan in finding.fixes],
+        "fix": finding.fix.to_json() if finding.fix is not None else None,
     }
     return data
 

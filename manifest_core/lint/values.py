@@ -268,6 +268,13 @@ def describe(value: object) -> str:
 
 
 _new_span = tuple.__new__  # builds a Span without the NamedTuple constructor's Python frame
+#: Calls nested deeper than this (an operation, its field, the field's base field) are read
+#: without the spans of their arguments, which no rule points at.
+_DETAILED = 3
+
+
+def _no_span(node: ast.AST) -> Span | None:
+    return None
 
 
 class Evaluator:
@@ -293,6 +300,7 @@ class Evaluator:
         self.constants = constants
         self.local = local
         self._resolving: set[str] = set()
+        self._depth = 0
 
     # -- positions --
     def span(self, node: ast.AST) -> Span | None:
@@ -368,7 +376,8 @@ class Evaluator:
         if isinstance(node, ast.Attribute):
             dotted = self.dotted(node)
             if dotted is not None:
-                return Name(dotted, self.resolve(dotted), self.span(node))
+                span = self.span(node) if self._depth <= _DETAILED else None
+                return Name(dotted, self.resolve(dotted), span)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.value(node.operand)
             if isinstance(operand, (int, float)) and not isinstance(operand, bool):
@@ -390,9 +399,19 @@ class Evaluator:
                 self._resolving.discard(name)
         if name in ("True", "False", "None"):  # pragma: no cover - parsed as constants
             return {"True": True, "False": False, "None": None}[name]
-        return Name(name, self.resolve(name), self.span(node))
+        return Name(name, self.resolve(name), self.span(node) if self._depth <= _DETAILED else None)
 
     def call(self, node: ast.Call) -> Call:
+        self._depth += 1
+        try:
+            return self._call(node, self._depth <= _DETAILED)
+        finally:
+            self._depth -= 1
+
+    def _call(self, node: ast.Call, detailed: bool) -> Call:
+        """A call; ``detailed``: with the span of every argument (only operations and the
+        fields and expressions directly in them need those)."""
+        span = self.span if detailed else _no_span
         written = self.dotted(node.func)
         if written is None:
             written = self.source(node.func)
@@ -407,7 +426,7 @@ class Evaluator:
                 star = True
                 continue
             args.append(self.value(arg))
-            arg_spans.append(self.span(arg))
+            arg_spans.append(span(arg))
         kwargs: list[tuple[str, object]] = []
         kw_spans: list[Span | None] = []
         kw_value_spans: list[Span | None] = []
@@ -421,8 +440,8 @@ class Evaluator:
                 kw_value_spans.append(None)
                 continue
             kwargs.append((keyword.arg, self.value(keyword.value)))
-            kw_spans.append(self.span(keyword))
-            kw_value_spans.append(self.span(keyword.value))
+            kw_spans.append(span(keyword))
+            kw_value_spans.append(span(keyword.value))
         return Call(
             written=written,
             qualname=qualname,
