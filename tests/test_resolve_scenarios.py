@@ -707,3 +707,35 @@ def test_github_format_annotates_the_problems(repo: DjangoRepo) -> None:
     [annotation] = [line for line in out.splitlines() if line.startswith("::")]
     assert annotation.startswith(f"::error file={MANIFEST},line=")
     assert "title=MM210 resolve-missing-head::" in annotation
+
+
+@pytest.mark.parametrize("pull", ["--rebase", "--no-rebase"])
+def test_git_pull_on_main_moves_the_unpushed_migration(
+    repo: DjangoRepo, tmp_path: Path, pull: str
+) -> None:
+    """A teammate pushed blog.0003_blog_summary; this developer committed blog.0003_blog_post on
+    their local main and pulls. The pushed one stays, even without origin/HEAD (a local main
+    holding the unpushed commit is not what "on the default branch" means)."""
+    remote = tmp_path / "remote.git"
+    repo.git("init", "-q", "--bare", "-b", "main", str(remote))
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("push", "-q", "origin", "main")
+    repo.git("fetch", "-q", "origin")
+    assert repo.git("symbolic-ref", "refs/remotes/origin/HEAD", check=False).returncode != 0
+    repo.git("clone", "-q", str(remote), str(tmp_path / "teammate"))
+    teammate = DjangoRepo(Git(tmp_path / "teammate"))  # same project files: nothing changes
+    teammate.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+    teammate.commit("Summary")
+    teammate.git("push", "-q", str(remote), "main")
+    repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+    repo.commit("Post, not pushed")
+    assert repo.git("pull", pull, "origin", "main", check=False).returncode != 0
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    assert data["operation"]["default_branch"] == "origin/main"
+    blog = data["apps"]["blog"]
+    assert blog["renames"] == {"0003_blog_post": "0004_blog_post"}
+    assert blog["kept"] == "0003_blog_summary"
+    assert_django_happy(
+        repo, tmp_path, {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0001_initial"}
+    )

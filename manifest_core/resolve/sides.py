@@ -4,7 +4,9 @@ The rule, app by app, for the two sets of migrations that only one leaf descends
 
 1. ``--move ours|theirs`` decides, with a warning if it moves migrations on the default branch;
 2. migrations that exist on the default branch never move: the other set moves (both on it: the
-   app cannot be renumbered, only merged);
+   app cannot be renumbered, only merged). The default branch is judged by its remote-tracking
+   branch when there is one (``origin/main`` rather than a local ``main`` with unpushed commits),
+   unless ``--base`` names a ref explicitly;
 3. otherwise the side being brought in moves: ``MERGE_HEAD`` in a merge, the commit being replayed
    in a rebase or cherry-pick, the second parent of a committed merge, files not yet committed;
 4. otherwise (no git, or no way to tell) resolve asks for ``--move`` instead of guessing.
@@ -130,6 +132,10 @@ def gather_context(
     if base and gitinfo.resolve_ref(root, base) is None:
         raise ContextError(f"--base {base}: no such branch or commit")
     default = gitinfo.default_branch(root, override=base, configured=configured)
+    if default and not base and gitinfo.resolve_ref(root, f"origin/{default}"):
+        # What is on the default branch is what was pushed: a local ``main`` may hold unpushed
+        # commits (``git pull`` on main), whose migrations are the ones that should move.
+        default = f"origin/{default}"
     if default is None and configured and not base:
         remote = f"origin/{configured}"
         if gitinfo.resolve_ref(root, remote):
