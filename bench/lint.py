@@ -204,14 +204,14 @@ def verdicts(series: Series, scope: str) -> list[Verdict]:
             scope=scope,
         ),
         Verdict(
-            "lint of every migration (API) / (read + ast.parse floor)",
+            "lint, every migration (API) / read+parse floor",
             all_ratio,
             f"<= {ALL_TARGET}",
             all_ratio <= ALL_TARGET,
             scope=scope,
         ),
         Verdict(
-            "lint --all --format json (CLI) / (read + ast.parse floor)",
+            "lint --all --format json / read+parse floor",
             series.median("all") / series.median("floor_parse"),
             "(reference)",
             None,
