@@ -39,3 +39,23 @@ def test_codes_are_grouped_operations_then_notes() -> None:
     codes = [rule.code for rule in RULES]
     assert codes == sorted(codes)
     assert all(rule.note == rule.code.startswith("ML9") for rule in RULES)
+
+
+def test_the_examples_in_the_docs_are_formatted() -> None:
+    """``make lint`` formats the Python blocks of Markdown files too: keep the examples clean."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    import pytest
+
+    if importlib.util.find_spec("ruff") is None:
+        pytest.skip("ruff is not installed")
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "docs/lint.md", "docs/rules"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -83,9 +83,7 @@ RULE = Rule(
             "migrations.AddField(\n"
             '    model_name="order",\n'
             '    name="coupon",\n'
-            "    field=models.ForeignKey(\n"
-            '        null=True, on_delete=models.SET_NULL, to="shop.coupon"\n'
-            "    ),\n"
+            '    field=models.ForeignKey(null=True, on_delete=models.SET_NULL, to="shop.coupon"),\n'
             ")",
         ),
         Example(
@@ -95,8 +93,11 @@ RULE = Rule(
             '    model_name="order",\n'
             '    name="coupon",\n'
             "    field=models.ForeignKey(\n"
-            '        null=True, on_delete=models.SET_NULL, to="shop.coupon",\n'
-            "        db_constraint=False, db_index=False,\n"
+            "        null=True,\n"
+            "        on_delete=models.SET_NULL,\n"
+            '        to="shop.coupon",\n'
+            "        db_constraint=False,\n"
+            "        db_index=False,\n"
             "    ),\n"
             ")",
         ),

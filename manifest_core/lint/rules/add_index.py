@@ -155,7 +155,7 @@ RULE = Rule(
         Example(
             "safe",
             "AddIndexConcurrently in a non-atomic migration",
-            "from django.contrib.postgres.operations import AddIndexConcurrently\n\n"
+            "from django.contrib.postgres.operations import AddIndexConcurrently\n\n\n"
             "class Migration(migrations.Migration):\n"
             "    atomic = False\n"
             "    operations = [\n"

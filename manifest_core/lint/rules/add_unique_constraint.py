@@ -87,23 +87,26 @@ RULE = Rule(
         Example(
             "safe",
             "Index concurrently, then attach it",
-            "# atomic = False\n"
-            "migrations.SeparateDatabaseAndState(\n"
-            "    database_operations=[\n"
-            "        migrations.RunSQL(\n"
-            "            'CREATE UNIQUE INDEX CONCURRENTLY \"order_number_uniq\" '\n"
-            '            \'ON "shop_order" ("number")\',\n'
-            "            reverse_sql='DROP INDEX CONCURRENTLY IF EXISTS \"order_number_uniq\"',\n"
-            "        ),\n"
-            "        migrations.RunSQL(\n"
-            '            \'ALTER TABLE "shop_order" ADD CONSTRAINT "order_number_uniq" \'\n'
-            "            'UNIQUE USING INDEX \"order_number_uniq\"',\n"
-            "            reverse_sql='ALTER TABLE \"shop_order\" '\n"
-            "            'DROP CONSTRAINT \"order_number_uniq\"',\n"
-            "        ),\n"
-            "    ],\n"
-            "    state_operations=[migrations.AddConstraint(...)],\n"
-            ")",
+            (
+                "# atomic = False\n"
+                "migrations.SeparateDatabaseAndState(\n"
+                "    database_operations=[\n"
+                "        migrations.RunSQL(\n"
+                '            \'CREATE UNIQUE INDEX CONCURRENTLY "order_number_uniq" ON '
+                '"shop_order" ("number")\',\n'
+                "            reverse_sql='DROP INDEX CONCURRENTLY IF EXISTS "
+                '"order_number_uniq"\',\n'
+                "        ),\n"
+                "        migrations.RunSQL(\n"
+                '            \'ALTER TABLE "shop_order" ADD CONSTRAINT "order_number_uniq" \'\n'
+                "            'UNIQUE USING INDEX \"order_number_uniq\"',\n"
+                '            reverse_sql=\'ALTER TABLE "shop_order" DROP CONSTRAINT '
+                '"order_number_uniq"\',\n'
+                "        ),\n"
+                "    ],\n"
+                "    state_operations=[migrations.AddConstraint(...)],\n"
+                ")"
+            ),
         ),
     ),
 )

@@ -97,13 +97,15 @@ SUPPRESSION_WITHOUT_REASON = Rule(
         Example(
             "unsafe",
             "No reason",
-            "# migration-manifest: ignore[add-index]\nmigrations.AddIndex(...),",
+            ("# migration-manifest: ignore[add-index]\nmigrations.AddIndex(...)"),
         ),
         Example(
             "safe",
             "A reason",
-            "# migration-manifest: ignore[add-index] -- lookup table, 12 rows\n"
-            "migrations.AddIndex(...),",
+            (
+                "# migration-manifest: ignore[add-index] -- lookup table, 12 rows\n"
+                "migrations.AddIndex(...)"
+            ),
         ),
     ),
 )

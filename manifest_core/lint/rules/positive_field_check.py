@@ -57,16 +57,28 @@ RULE = Rule(
         Example(
             "unsafe",
             "A positive integer column",
-            'migrations.AddField(model_name="order", name="quantity",\n'
-            "    field=models.PositiveIntegerField(null=True))",
+            (
+                "migrations.AddField(\n"
+                '    model_name="order", name="quantity", '
+                "field=models.PositiveIntegerField(null=True)\n"
+                ")"
+            ),
         ),
         Example(
             "safe",
             "An integer column, constrained NOT VALID",
-            'migrations.AddField(model_name="order", name="quantity",\n'
-            "    field=models.IntegerField(null=True)),\n"
-            'AddConstraintNotValid(model_name="order", constraint=models.CheckConstraint(\n'
-            '    condition=models.Q(quantity__gte=0), name="order_quantity_positive"))',
+            (
+                "operations = [\n"
+                '    migrations.AddField(model_name="order", name="quantity", '
+                "field=models.IntegerField(null=True)),\n"
+                "    AddConstraintNotValid(\n"
+                '        model_name="order",\n'
+                "        constraint=models.CheckConstraint(\n"
+                '            condition=models.Q(quantity__gte=0), name="order_quantity_positive"\n'
+                "        ),\n"
+                "    ),\n"
+                "]"
+            ),
         ),
     ),
 )

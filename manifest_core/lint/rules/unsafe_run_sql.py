@@ -108,11 +108,13 @@ RULE = Rule(
         Example(
             "safe",
             "Concurrently, atomic = False",
-            "migrations.RunSQL(\n"
-            "    'CREATE INDEX CONCURRENTLY \"order_created_idx\" '\n"
-            '    \'ON "shop_order" ("created_at")\',\n'
-            "    reverse_sql='DROP INDEX CONCURRENTLY \"order_created_idx\"',\n"
-            ")",
+            (
+                "migrations.RunSQL(\n"
+                '    \'CREATE INDEX CONCURRENTLY "order_created_idx" ON "shop_order" '
+                '("created_at")\',\n'
+                "    reverse_sql='DROP INDEX CONCURRENTLY \"order_created_idx\"',\n"
+                ")"
+            ),
         ),
     ),
 )
