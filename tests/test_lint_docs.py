@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from manifest_core.lint import docs
 from manifest_core.lint.rules import RULES
@@ -43,12 +48,6 @@ def test_codes_are_grouped_operations_then_notes() -> None:
 
 def test_the_examples_in_the_docs_are_formatted() -> None:
     """``make lint`` formats the Python blocks of Markdown files too: keep the examples clean."""
-    import importlib.util
-    import subprocess
-    import sys
-
-    import pytest
-
     if importlib.util.find_spec("ruff") is None:
         pytest.skip("ruff is not installed")
     result = subprocess.run(
