@@ -610,6 +610,7 @@ def test_plain_two_leaf_graph_without_markers(repo: DjangoRepo, tmp_path: Path) 
     assert blog["reason"] == "0003_blog_summary is on the default branch main"
     # the moved file was never tracked: it stays untracked, under its new name
     assert repo.status()[f"{BLOG}/0004_blog_post.py"] == "??"
+    assert data["untracked"] == [f"{BLOG}/0004_blog_post.py"]
     assert_django_happy(
         repo, tmp_path, {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0001_initial"}
     )
@@ -738,4 +739,31 @@ def test_git_pull_on_main_moves_the_unpushed_migration(
     assert blog["kept"] == "0003_blog_summary"
     assert_django_happy(
         repo, tmp_path, {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0001_initial"}
+    )
+
+
+def test_manifest_conflict_without_two_leaves(repo: DjangoRepo, tmp_path: Path) -> None:
+    """Two branches each add a new app that sorts next to the other's: git conflicts on the
+    manifest although no app has two leaves. resolve rewrites it with both, and says only that."""
+    diverge(repo, on_main=lambda: repo.add_app("cart"), on_feature=lambda: repo.add_app("catalog"))
+    assert repo.merge("feature") != 0
+    assert repo.unmerged() == {MANIFEST}
+    code, out, err = repo.resolve()
+    assert (code, err) == (0, "")
+    assert plan_lines(out) == [
+        f"write   {MANIFEST}: cart: 0001_initial / absent (conflicted) -> 0001_initial",
+        f"{MANIFEST}: catalog: absent / 0001_initial (conflicted) -> 0001_initial",
+    ]
+    assert "Resolved migrations.toml: migrations.toml rewritten. Staged for commit." in out
+    assert repo.unmerged() == set()
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {
+            "blog": "0002_blog_tag",
+            "cart": "0001_initial",
+            "catalog": "0001_initial",
+            "shop": "0001_initial",
+            "wiki": "0001_initial",
+        },
     )

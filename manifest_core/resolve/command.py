@@ -106,6 +106,7 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
         migrate_command=settings.migrate_command,
     )
     staged: list[str] = []
+    untracked: list[str] = []
     error: str | None = None
     applying = resolution.ok and not args.dry_run
     if applying:
@@ -122,6 +123,7 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
             error = str(exc)
         else:
             if context.is_git:
+                untracked = sorted(n for o, n in applied_plan.renamed if o not in context.tracked)
                 staged = sorted(
                     {n for _, n in applied_plan.renamed}
                     | (set(stage) if not isinstance(stage, bool) else set())
@@ -129,11 +131,13 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
     code = EXIT_OK if resolution.ok and error is None else EXIT_FINDINGS
     done = applying and error is None
     if ctx.fmt == "json":
-        ctx.json(_json(resolution, context, strategy, args.dry_run, done, staged, error))
+        ctx.json(_json(resolution, context, strategy, args.dry_run, done, staged, untracked, error))
     else:
         staging = context.is_git and not args.no_stage and settings.stage
         for line in _text(resolution, context, ctx.fmt, args.dry_run, done, staging):
             ctx.print(line)
+        for path in untracked:
+            ctx.print(f"note: {path} is not tracked by git (it was not before); add it yourself.")
     if error is not None:
         print(f"error: {error}", file=ctx.err)
     return code
@@ -297,6 +301,7 @@ def _json(
     dry_run: bool,
     applied: bool,
     staged: list[str],
+    untracked: list[str],
     error: str | None,
 ) -> dict[str, Any]:
     problems: list[Problem] = list(resolution.problems)
@@ -336,5 +341,6 @@ def _json(
         "migrate_commands": list(resolution.migrate_commands),
         "notes": [*context.notes, *resolution.notes],
         "staged": staged,
+        "untracked": untracked,
         "problems": [problem_json(p) for p in problems],
     }
