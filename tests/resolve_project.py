@@ -116,9 +116,10 @@ def model_class(label: str, model: str) -> str:
 class DjangoRepo:
     """A Django project under git, driven the way a developer drives it."""
 
-    def __init__(self, git: Git) -> None:
+    def __init__(self, git: Git, subfolder: str = "") -> None:
+        """``subfolder``: the project lives there, inside a larger repository."""
         self.git = git
-        self.root = git.path
+        self.root = git.path / subfolder if subfolder else git.path
         git("config", "merge.conflictStyle", "merge")
         self.write(".gitignore", GITIGNORE)
         self.write("manage.py", MANAGE_PY)
@@ -281,7 +282,8 @@ class DjangoRepo:
 
     def status(self) -> dict[str, str]:
         lines = self.git("status", "--porcelain", "--untracked-files=all").stdout.splitlines()
-        return {line[3:]: line[:2] for line in lines}
+        prefix = self.root.relative_to(self.git.path).as_posix() + "/"
+        return {line[3:].removeprefix(prefix): line[:2] for line in lines}
 
     def staged(self) -> dict[str, str]:
         """``{path: status}`` of the index against HEAD, with renames as ``R`` on the new path."""

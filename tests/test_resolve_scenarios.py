@@ -767,3 +767,38 @@ def test_manifest_conflict_without_two_leaves(repo: DjangoRepo, tmp_path: Path) 
             "wiki": "0001_initial",
         },
     )
+
+
+def test_project_in_a_subfolder_of_the_repository(git: Git, tmp_path: Path) -> None:
+    """``--root backend``: git's paths start with ``backend/``; the project's do not."""
+    repo = DjangoRepo(git, subfolder="backend")
+    for label in ("blog", "shop"):
+        repo.add_app(label)
+    repo.commit("Initial apps")
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0002_blog_summary", "summary", "0001_initial"),
+        on_feature=lambda: (
+            repo.add_model(
+                "shop",
+                "0002_shop_order",
+                "order",
+                "0001_initial",
+                fk=("blog", "post", "0002_blog_post"),
+            )
+            and None
+            or repo.add_model("blog", "0002_blog_post", "post", "0001_initial")
+        ),
+    )
+    assert repo.merge("feature") != 0
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    assert data["apps"]["blog"]["reason"] == "0002_blog_summary is on the default branch main"
+    assert data["apps"]["blog"]["renames"] == {"0002_blog_post": "0003_blog_post"}
+    assert data["staged"] == [
+        "blog/migrations/0003_blog_post.py",
+        MANIFEST,
+        f"{SHOP}/0002_shop_order.py",
+    ]
+    assert repo.unmerged() == set()
+    assert_django_happy(repo, tmp_path, {"blog": "0003_blog_post", "shop": "0002_shop_order"})
