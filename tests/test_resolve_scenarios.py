@@ -775,20 +775,21 @@ def test_project_in_a_subfolder_of_the_repository(git: Git, tmp_path: Path) -> N
     for label in ("blog", "shop"):
         repo.add_app(label)
     repo.commit("Initial apps")
+
+    def feature() -> None:
+        repo.add_model("blog", "0002_blog_post", "post", "0001_initial")
+        repo.add_model(
+            "shop",
+            "0002_shop_order",
+            "order",
+            "0001_initial",
+            fk=("blog", "post", "0002_blog_post"),
+        )
+
     diverge(
         repo,
         on_main=lambda: repo.add_model("blog", "0002_blog_summary", "summary", "0001_initial"),
-        on_feature=lambda: (
-            repo.add_model(
-                "shop",
-                "0002_shop_order",
-                "order",
-                "0001_initial",
-                fk=("blog", "post", "0002_blog_post"),
-            )
-            and None
-            or repo.add_model("blog", "0002_blog_post", "post", "0001_initial")
-        ),
+        on_feature=feature,
     )
     assert repo.merge("feature") != 0
     code, data = repo.resolve_json()
