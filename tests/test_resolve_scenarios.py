@@ -611,6 +611,7 @@ def test_plain_two_leaf_graph_without_markers(repo: DjangoRepo, tmp_path: Path) 
     # the moved file was never tracked: it stays untracked, under its new name
     assert repo.status()[f"{BLOG}/0004_blog_post.py"] == "??"
     assert data["untracked"] == [f"{BLOG}/0004_blog_post.py"]
+    assert data["staged"] == [MANIFEST]
     assert_django_happy(
         repo, tmp_path, {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0001_initial"}
     )

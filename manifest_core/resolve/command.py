@@ -9,7 +9,7 @@ from manifest_core.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, comma
 from manifest_core.model import Problem
 from manifest_core.output import problem_json, render_problems
 from manifest_core.plan import Plan
-from manifest_core.resolve.model import MERGE, SIDES, STRATEGIES, Resolution
+from manifest_core.resolve.model import MERGE, SIDES, STRATEGIES, AppResolution, Resolution
 from manifest_core.resolve.sides import SideContext
 
 NOTHING = (
@@ -125,7 +125,7 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
             if context.is_git:
                 untracked = sorted(n for o, n in applied_plan.renamed if o not in context.tracked)
                 staged = sorted(
-                    {n for _, n in applied_plan.renamed}
+                    {n for o, n in applied_plan.renamed if o in context.tracked}
                     | (set(stage) if not isinstance(stage, bool) else set())
                 )
     code = EXIT_OK if resolution.ok and error is None else EXIT_FINDINGS
@@ -222,7 +222,7 @@ def _text(
     return lines
 
 
-def _describe_app(app: Any) -> list[str]:
+def _describe_app(app: AppResolution) -> list[str]:
     if app.strategy == MERGE:
         return [
             f"{app.label}: merge migration {app.created} depends on "
