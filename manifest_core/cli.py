@@ -75,16 +75,30 @@ class Context:
 
 
 Command = Callable[[argparse.Namespace, Context], int]
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Command]] = {}
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Command
+    formats: tuple[str, ...]
+
+
+COMMANDS: dict[str, CommandSpec] = {}
 
 
 def command(
-    name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None] | None = None
+    name: str,
+    help_text: str,
+    configure: Callable[[argparse.ArgumentParser], None] | None = None,
+    *,
+    formats: tuple[str, ...] = FORMATS,
 ) -> Callable[[Command], Command]:
-    """Register a subcommand: its help, its arguments and its function."""
+    """Register a subcommand: its help, its arguments, its function and its output formats."""
 
     def register(func: Command) -> Command:
-        COMMANDS[name] = (help_text, configure or (lambda parser: None), func)
+        COMMANDS[name] = CommandSpec(help_text, configure or (lambda parser: None), func, formats)
         return func
 
     return register
@@ -278,7 +292,9 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
 # --- entry point ----------------------------------------------------------------------------------
 
 
-def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+def _common_options(
+    parser: argparse.ArgumentParser, *, suppress: bool, formats: tuple[str, ...]
+) -> None:
     default: Any = argparse.SUPPRESS if suppress else None
     parser.add_argument(
         "--root",
@@ -288,9 +304,9 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=formats,
         default=argparse.SUPPRESS if suppress else "text",
-        help="output format (default: text)",
+        help=f"output format: {', '.join(formats)} (default: text)",
     )
     parser.add_argument(
         "--no-cache",
@@ -305,15 +321,11 @@ COMMAND_MODULES = ("manifest_core.resolve.command", "manifest_core.lint.command"
 
 
 def _import_command_modules() -> None:
+    # imported here rather than at the top: those modules import this one for ``command``
     import importlib
 
     for name in COMMAND_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # A command still being built is simply absent; any other missing import is a bug.
-            if exc.name is None or not name.startswith(exc.name):
-                raise
+        importlib.import_module(name)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -325,14 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 clean, 1 findings, 2 usage or configuration error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _common_options(parser, suppress=False)
+    every_format = tuple(dict.fromkeys(f for spec in COMMANDS.values() for f in spec.formats))
+    _common_options(parser, suppress=False, formats=every_format)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (help_text, configure, _) in COMMANDS.items():
+    for name, spec in COMMANDS.items():
         child = sub.add_parser(
-            name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
+            name, help=spec.help, description=spec.help[:1].upper() + spec.help[1:] + "."
         )
-        _common_options(child, suppress=True)
-        configure(child)
+        _common_options(child, suppress=True, formats=spec.formats)
+        spec.configure(child)
     return parser
 
 
@@ -350,8 +363,13 @@ def main(
         root = os.path.abspath(args.root) if args.root else find_root(os.getcwd())
         if not os.path.isdir(root):
             raise UsageError(f"--root {args.root}: not a folder")
+        spec = COMMANDS[args.command]
+        if args.format not in spec.formats:
+            raise UsageError(
+                f"--format {args.format}: {args.command} writes {', '.join(spec.formats)}"
+            )
         ctx = Context(root=root, fmt=args.format, use_cache=not args.no_cache, out=out, err=err)
-        return COMMANDS[args.command][2](args, ctx)
+        return spec.run(args, ctx)
     except UsageError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE

@@ -255,3 +255,15 @@ def test_real_subprocess_and_console_script(repo: Path) -> None:
     assert result.stdout == "migrations.toml is up to date: 2 apps, 4 migrations.\n"
     help_text = run_module("--help", cwd=repo).stdout
     assert "Exit codes: 0 clean, 1 findings, 2 usage or configuration error." in help_text
+
+
+def test_each_command_declares_its_formats(repo: Path) -> None:
+    assert run_cli("--root", str(repo), "--format", "sarif", "show") == (
+        2,
+        "",
+        "error: --format sarif: show writes text, json, github\n",
+    )
+    code, out, _ = run_cli("--root", str(repo), "--format", "sarif", "lint", "--all")
+    assert code == 1  # the fixtures' RunPython operations have no reverse_code
+    results = json.loads(out)["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"ML021"}

@@ -23,10 +23,6 @@ LINT_FORMATS = (*FORMATS, "sarif")
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    for action in parser._actions:  # the shared --format option gains "sarif" for this command
-        if action.dest == "format":
-            action.choices = LINT_FORMATS
-            action.help = "output format: text, json, github or sarif (default: text)"
     parser.add_argument(
         "paths",
         nargs="*",
@@ -126,6 +122,7 @@ def _paths(project: Project, paths: list[str], root: str) -> tuple[list[Key], li
     "lint",
     "check migrations for operations that lock PostgreSQL tables or break rolling deploys",
     _configure,
+    formats=LINT_FORMATS,
 )
 def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
     from manifest_core import gitinfo

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from manifest_core import __version__
+from manifest_core import HOMEPAGE, __version__
 from manifest_core.model import Severity, Span
 from manifest_core.output import problem_github
 from manifest_core.plan import Plan
@@ -23,7 +23,7 @@ from .rules import RULES
 from .runner import LintReport
 
 TOOL_NAME = "django-migration-manifest lint"
-INFORMATION_URI = "https://github.com/django-migration-manifest/django-migration-manifest"
+INFORMATION_URI = HOMEPAGE
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 

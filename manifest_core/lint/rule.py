@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from manifest_core import HOMEPAGE
 from manifest_core.model import Key, Severity, Span
 from manifest_core.plan import Plan
 from manifest_core.text import LineIndex
@@ -25,9 +26,7 @@ from .state import AppState, ModelState
 from .values import Unknown, describe
 
 #: Where the rule pages are published; each rule's page is ``<DOCS_BASE_URL><name>.md``.
-DOCS_BASE_URL = (
-    "https://github.com/django-migration-manifest/django-migration-manifest/blob/main/docs/rules/"
-)
+DOCS_BASE_URL = f"{HOMEPAGE}/blob/main/docs/rules/"
 #: The placeholder a suppression's reason starts as (a suppression still saying it has none).
 REASON_PLACEHOLDER = "<reason>"
 
