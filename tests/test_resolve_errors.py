@@ -442,3 +442,23 @@ def test_failure_while_applying_rolls_everything_back(
     assert data["applied"] is False
     assert data["error"] == "OSError: disk full (injected); every change was rolled back"
     assert err == "error: OSError: disk full (injected); every change was rolled back\n"
+
+
+def test_a_deleted_migration_is_not_mistaken_for_a_renamed_one(
+    repo: DjangoRepo, untouched: Callable[[], Untouched]
+) -> None:
+    """0002_blog_data was deleted, not renamed: 0003_blog_data has the same content (references
+    aside) and the same shape of name, but it existed beside it, so it is not its new name."""
+    for name, after in (("0003_blog_data", "0002_blog_tag"), ("0004_blog_data", "0003_blog_data")):
+        repo.add_index("blog", name, "tag", after)
+    repo.commit("Two data migrations")
+    (repo.root / BLOG / "0003_blog_data.py").unlink()
+    untouched()
+    code, out, _ = repo.resolve()
+    assert code == 1
+    assert out.splitlines()[-3:] == [
+        f"{BLOG}/0004_blog_data.py:9:18: error[MM110]: blog.0004_blog_data depends on "
+        "blog.0003_blog_data, which does not exist",
+        "    hint: fix the reference, or restore the missing migration",
+        REFUSED,
+    ]

@@ -295,10 +295,13 @@ class _Planner:
                 continue
             wanted = fingerprint(old_text, old_file)
             skeleton = _skeleton(key[1])
+            existed = self.context.old_siblings.get(path, frozenset())
             matches = []
             for migration in self.project.apps[key[0]].migrations:
                 if migration.name == key[1] or _skeleton(migration.name) != skeleton:
                     continue
+                if migration.path in existed:
+                    continue  # it was already there beside the old file: not its new name
                 text = self.text(migration.path)
                 if text is not None and fingerprint(text, self.file(migration.path)) == wanted:
                     matches.append(migration.name)

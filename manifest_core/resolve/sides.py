@@ -55,6 +55,9 @@ class SideContext:
     #: Old contents of migrations that references name but that no longer exist (renamed by an
     #: earlier step of the same rebase), by path, from the commits involved.
     old_sources: Mapping[str, str] = field(default_factory=dict)
+    #: For each of ``old_sources``, the files of its folder in the commit it was read from: a
+    #: file already there is not what the missing migration was renamed to.
+    old_siblings: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: Paths git tracks; only these are staged after applying (new untracked files stay so).
     tracked: frozenset[str] = frozenset()
     #: In a rebase, files the commits still to replay will add: renames must not take their
@@ -166,6 +169,7 @@ def gather_context(
         head_files = frozenset(gitinfo.files_at(root, head))
         ours_name = gitinfo.current_branch(root) or "HEAD"
         theirs_name = "files not committed yet"
+    old_sources, old_siblings = _old_sources(root, project, state, head)
     return SideContext(
         is_git=True,
         kind=state.kind if state.theirs else "none",
@@ -176,7 +180,8 @@ def gather_context(
         head_files=head_files,
         default_branch=default,
         default_files=default_files,
-        old_sources=_old_sources(root, project, state, head),
+        old_sources=old_sources,
+        old_siblings=old_siblings,
         tracked=frozenset(gitinfo.tracked_files(root)),
         pending_files=pending,
         notes=tuple(notes),
@@ -219,13 +224,14 @@ def dangling_paths(project: Project) -> dict[Key, str]:
 
 def _old_sources(
     root: str, project: Project, state: gitinfo.Operation, head: str | None
-) -> dict[str, str]:
+) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     wanted = dangling_paths(project)
     if not wanted:
-        return {}
+        return {}, {}
     refs = [state.theirs, *(gitinfo.parents(root, state.theirs)[:1] if state.theirs else [])]
     refs += ["ORIG_HEAD", state.ours, head]
     sources: dict[str, str] = {}
+    siblings: dict[str, frozenset[str]] = {}
     for path in sorted(set(wanted.values())):
         for ref in refs:
             if not ref:
@@ -233,8 +239,10 @@ def _old_sources(
             text = gitinfo.show_file(root, ref, "./" + path)
             if text is not None:
                 sources[path] = text
+                folder = path.rsplit("/", 1)[0]
+                siblings[path] = frozenset(gitinfo.files_at(root, ref, folder))
                 break
-    return sources
+    return sources, siblings
 
 
 # --- the rule ------------------------------------------------------------------------------------
