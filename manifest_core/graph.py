@@ -178,8 +178,9 @@ class _Builder:
             return None
         if key[0] not in self.apps:
             return key  # an external app: kept as written
-        found = self._ends_of(key[0], key[1] == "__first__")
-        return found[0] if found else None
+        # The ends as they stand before any cross-app edge is added: what Django picks whenever
+        # the answer does not depend on its load order (else MM116 says so), whatever our order.
+        return self.special.get(key)
 
     # -- the five steps --------------------------------------------------------------------------
     def build(self) -> Graph:
