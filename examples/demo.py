@@ -7,7 +7,12 @@ temporary folder and walks through the everyday loop, running every command for 
 2. a developer adds a field to a model and runs Django's ``makemigrations``;
 3. ``check`` notices that migrations.toml no longer names the app's latest migration (exit 1);
 4. ``update`` rewrites migrations.toml, and ``git diff`` shows the one line that changed;
-5. ``check`` passes again (exit 0).
+5. ``check`` passes again (exit 0);
+6. a feature branch and ``main`` each add a catalog migration: ``git merge`` stops on
+   migrations.toml, ``check`` explains why, ``resolve`` renumbers the feature's migration after
+   main's, Django's ``makemigrations --check`` agrees, and the merge is committed;
+7. a branch adds an index to an existing column: ``lint`` points at the operation that would
+   lock the table, with the safe alternative.
 
 Every step's exit code (and a line of its output) is verified, so the demo doubles as a smoke
 test: it exits 1 with a message naming the step that misbehaved. Pass ``--keep`` to keep the
@@ -73,6 +78,70 @@ def add_subtitle_field(repo: Path) -> list[str]:
     return [f"# edit {MODELS}: the Book model gains a field", f"+{NEW_FIELD.rstrip()}"]
 
 
+def edit_model(repo: Path, anchor: str, added: str) -> str:
+    """Add a line after ``anchor`` in catalog/models.py; return it as the transcript shows it."""
+    path = repo / MODELS
+    text = path.read_text(encoding="utf-8")
+    if anchor not in text:
+        raise DemoFailure(f"{MODELS} no longer contains the line the demo edits: {anchor!r}")
+    path.write_text(text.replace(anchor, anchor + added, 1), encoding="utf-8")
+    return f"+{added.rstrip()}"
+
+
+def shell(repo: Path, *command: str) -> str:
+    """Run a set-up command quietly; return it as a transcript line."""
+    result = run(command, repo)
+    if result.returncode != 0:
+        raise DemoFailure(f"`{' '.join(command)}` failed:\n{result.stdout}")
+    return f"$ {' '.join(command)}"
+
+
+BOOK_PAGES = "    pages = models.PositiveIntegerField(null=True, blank=True)\n"
+AUTHOR_WEBSITE = '    website = models.URLField(blank=True, default="")\n'
+AUTHOR_ANCHOR = '    bio = models.TextField(blank=True, default="")\n'
+
+
+def two_branches(repo: Path) -> list[str]:
+    """main and a feature branch each add a catalog migration, as two developers would."""
+    lines = [shell(repo, "git", "add", "-A"), shell(repo, "git", "commit", "-q", "-m", "Subtitle")]
+    lines.append(shell(repo, "git", "checkout", "-q", "-b", "feature"))
+    lines.append(f"# edit {MODELS} on feature: {edit_model(repo, ANCHOR + NEW_FIELD, BOOK_PAGES)}")
+    lines.append(
+        shell(repo, "python", "manage.py", "makemigrations", "catalog", "-n", "book_pages")
+    )
+    lines.append(shell(repo, "python", "-m", "manifest_core", "update"))
+    lines.append(shell(repo, "git", "add", "-A"))
+    lines.append(shell(repo, "git", "commit", "-q", "-m", "Book pages"))
+    lines.append(shell(repo, "git", "checkout", "-q", "main"))
+    lines.append(f"# edit {MODELS} on main: {edit_model(repo, AUTHOR_ANCHOR, AUTHOR_WEBSITE)}")
+    lines.append(
+        shell(repo, "python", "manage.py", "makemigrations", "catalog", "-n", "author_website")
+    )
+    lines.append(shell(repo, "python", "-m", "manifest_core", "update"))
+    lines.append(shell(repo, "git", "add", "-A"))
+    lines.append(shell(repo, "git", "commit", "-q", "-m", "Author website"))
+    return lines
+
+
+def commit_merge(repo: Path) -> None:
+    shell(repo, "git", "commit", "-q", "--no-edit")
+
+
+def add_index(repo: Path) -> list[str]:
+    """A branch that indexes an existing column: the kind of change lint is for."""
+    lines = [shell(repo, "git", "checkout", "-q", "-b", "isbn-lookup")]
+    path = repo / MODELS
+    text = path.read_text(encoding="utf-8")
+    indexed = ANCHOR.replace('default="")', 'default="", db_index=True)')
+    path.write_text(text.replace(ANCHOR, indexed, 1), encoding="utf-8")
+    lines.append(f"# edit {MODELS}: +{indexed.strip()}")
+    lines.append(
+        shell(repo, "python", "manage.py", "makemigrations", "catalog", "-n", "isbn_index")
+    )
+    lines.append(shell(repo, "python", "-m", "manifest_core", "update"))
+    return lines
+
+
 def new_migration_exists(repo: Path) -> None:
     created = sorted(p.name for p in (repo / "catalog/migrations").glob("0006_*.py"))
     if created != [f"{NEW_MIGRATION}.py"]:
@@ -136,6 +205,60 @@ def steps() -> list[Step]:
             intro="`check` passes again:",
             command=("python", "-m", "manifest_core", "check"),
             expect_output=("migrations.toml is up to date",),
+            show_exit_code=True,
+        ),
+        Step(
+            intro=(
+                "Now two developers each add a catalog migration: one on a feature branch, one\n"
+                "on main. Both are 0007, both depend on 0006_book_subtitle. Merging the feature:"
+            ),
+            prepare=two_branches,
+            command=("git", "merge", "feature"),
+            expect_code=1,
+            expect_output=("CONFLICT (content): Merge conflict in migrations.toml",),
+            outro=(
+                "The migration files merged cleanly (they have different names); git stopped on\n"
+                "migrations.toml, where both branches changed catalog's head."
+            ),
+        ),
+        Step(
+            intro="`check` says what is wrong and what to run:",
+            command=("python", "-m", "manifest_core", "check"),
+            expect_code=1,
+            expect_output=("MM002", "MM009", "0007_author_website", "0007_book_pages"),
+            show_exit_code=True,
+        ),
+        Step(
+            intro=(
+                "`resolve` renumbers the migrations of the branch being merged in (main's are\n"
+                "already deployed, so they never move), rewrites every reference to them, and\n"
+                "rewrites migrations.toml, staging it all for the merge commit:"
+            ),
+            command=("python", "-m", "manifest_core", "resolve"),
+            expect_output=("0007_book_pages -> 0008_book_pages",),
+        ),
+        Step(
+            intro="Django agrees that the migrations match the models, in one line per app:",
+            command=("python", "manage.py", "makemigrations", "--check", "--dry-run"),
+            expect_output=("No changes detected",),
+        ),
+        Step(
+            intro="`check` passes, and the merge can be committed:",
+            command=("python", "-m", "manifest_core", "check"),
+            expect_output=("migrations.toml is up to date",),
+            verify=commit_merge,
+            outro="The merge is committed (`git commit --no-edit`).",
+        ),
+        Step(
+            intro=(
+                "Finally, a branch indexes an existing column. On a large table, building the\n"
+                "index locks writes for as long as it takes. `lint` checks the migrations that\n"
+                "are new on this branch, statically, and points at the operation:"
+            ),
+            prepare=add_index,
+            command=("python", "-m", "manifest_core", "lint"),
+            expect_code=1,
+            expect_output=("ML011", "0009_isbn_index", "CONCURRENTLY"),
             show_exit_code=True,
         ),
     ]
@@ -222,8 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         make_repository(repo)
         print(
             "This demo copies the bookshop example project into a new git repository and\n"
-            "runs the everyday loop: add a migration, let `check` catch the out-of-date\n"
-            "migrations.toml, fix it with `update`.\n"
+            "runs the everyday loop (add a migration, let `check` catch the out-of-date\n"
+            "migrations.toml, fix it with `update`), then a merge conflict that `resolve`\n"
+            "repairs, and an unsafe migration that `lint` catches.\n"
         )
         for step in steps():
             perform(step, repo)

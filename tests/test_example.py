@@ -155,5 +155,17 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "catalog: 0005_book_isbn -> 0006_book_subtitle" in out
     assert "migrations.toml is up to date: 4 apps, 11 migrations.\n[exit code 0]" in out
     assert out.index("error[MM007]") < out.index("migrations.toml is up to date")
+    # the merge conflict, resolved
+    assert "CONFLICT (content): Merge conflict in migrations.toml" in out
+    assert (
+        "error[MM002]: git conflict markers (lines 25-29): "
+        "catalog (0007_author_website vs 0007_book_pages)"
+    ) in out
+    assert "  0007_book_pages -> 0008_book_pages\n" in out
+    assert "$ python manage.py makemigrations --check --dry-run\nNo changes detected\n" in out
+    assert "migrations.toml is up to date: 4 apps, 13 migrations." in out
+    # the unsafe migration, linted
+    assert "catalog/migrations/0009_isbn_index.py:16:48: error[ML011] add-index:" in out
+    assert "Linted 1 migration, 1 operation: 1 error.\n[exit code 1]" in out
     assert out.rstrip().endswith("Demo finished: every step behaved as expected.")
     assert list(temp.iterdir()) == [], "the demo left its temporary repository behind"

@@ -116,7 +116,7 @@ def test_outside_git_the_new_migrations_cannot_be_told(tmp_path: Path) -> None:
     assert "--since REF, --all, or migration paths" in err
     code, out, _ = run_cli("--root", str(tmp_path), "--no-cache", "lint", "--all")
     assert code == 0
-    assert out.strip() == "Linted 1 migration, 1 operations: no findings."
+    assert out.strip() == "Linted 1 migration, 1 operation: no findings."
 
 
 def test_unknown_since_ref_is_a_usage_error(git: Git) -> None:

@@ -144,7 +144,9 @@ def summary_line(report: LintReport) -> str:
     found = _join(parts) if parts else "no findings"
     suppressed = counts["suppressed"]
     tail = f" ({suppressed} suppressed)" if suppressed else ""
-    return f"Linted {what}, {counts['operations']} operations: {found}{tail}."
+    operations = counts["operations"]
+    ops = f"{operations} operation{'s' if operations != 1 else ''}"
+    return f"Linted {what}, {ops}: {found}{tail}."
 
 
 def _join(parts: list[str]) -> str:
