@@ -31,18 +31,11 @@ class LoaderError(Exception):
 
 
 @dataclass(frozen=True)
-class DjangoApp:
-    """A first-party app as Django sees it. Paths are relative to the root, ``/``-separated."""
+class DjangoApp(AppSummary):
+    """A first-party app as Django sees it, with its migrations module. Paths are relative to
+    the root, ``/``-separated."""
 
-    label: str
-    path: str
-    module: str
-    heads: tuple[Head, ...]
-    migration_count: int
-
-    @property
-    def head_names(self) -> tuple[str, ...]:
-        return tuple(h.name for h in self.heads)
+    module: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,12 +47,7 @@ class DjangoView:
 
     def summary(self) -> ProjectSummary:
         """The view in the core's terms, for :func:`manifest_core.checks.check_manifest`."""
-        return ProjectSummary(
-            apps=tuple(
-                AppSummary(app.label, app.path, app.heads, app.migration_count)
-                for app in sorted(self.apps.values(), key=lambda a: a.label)
-            )
-        )
+        return ProjectSummary(apps=tuple(sorted(self.apps.values(), key=lambda a: a.label)))
 
     def entries(self) -> dict[str, tuple[str, str]]:
         """``{label: (head, path)}`` for every app with one leaf: what the manifest records."""
@@ -139,7 +127,7 @@ def load_view(conf: ManifestSettings, *, fresh: bool = False) -> DjangoView:
             Head(name, _migration_file(f"{module_name}.{name}", conf.root))
             for _, name in sorted(leaves.get(label, ()))
         )
-        apps[label] = DjangoApp(label, relative, module_name, heads, counts.get(label, 0))
+        apps[label] = DjangoApp(label, relative, heads, counts.get(label, 0), module=module_name)
     return DjangoView(conf, apps, left_out)
 
 

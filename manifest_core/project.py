@@ -145,7 +145,7 @@ def read_manifest(root: str, config: Config) -> Manifest:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Loading builds many small objects and no reference cycles: collecting is wasted time."""
     enabled = gc.isenabled()
     gc.disable()
@@ -232,7 +232,7 @@ class Loader:
     def load(self) -> Project:
         from .graph import build_graph
 
-        with _gc_paused():
+        with gc_paused():
             collected = self.collect()
             graph = build_graph(
                 [m for app in collected.apps.values() for m in app.migrations],

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from manifest_core import gitinfo
 from manifest_core.model import Key, ReadMethod, Severity, Span
-from manifest_core.project import Project
+from manifest_core.project import Project, gc_paused
 from manifest_core.reader import migration_name
 
 from .engine import PriorState, lint_parsed
@@ -18,18 +16,6 @@ from .findings import FileResult, Finding, SuppressedFinding
 from .prior import LintSession
 from .settings import LintSettings
 from .source import ParsedMigration, ParseNote
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Linting builds many small objects and no reference cycles: collecting is wasted time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)
