@@ -1,0 +1,461 @@
+"""Code actions and the plans behind them: the core's plans as LSP workspace edits.
+
+Each fix is a :class:`~manifest_core.plan.Plan` made by the core: ``plan_resolution`` (renumber
+or merge, for one app or all), ``plan_update`` (regenerate migrations.toml) or a lint finding's
+fix. A plan travels as a ``WorkspaceEdit`` when the client can apply all of it: text edits,
+and, in ``documentChanges``, the ``RenameFile``/``CreateFile`` operations it declares in
+``workspace.workspaceEdit.resourceOperations``. Otherwise the action runs a server command that
+computes the same plan again and applies it on disk (``fsops.apply_plan``: atomic, rolled back on
+failure, ``git mv`` for tracked files).
+
+The functions here that touch the index run on the project's worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsprotocol import types
+
+from manifest_core import codes
+from manifest_core.config import ConfigError
+from manifest_core.lint import Finding
+from manifest_core.model import Problem, Severity
+from manifest_core.plan import Plan
+from manifest_core.resolve import (
+    ContextError,
+    Resolution,
+    SideContext,
+    gather_context,
+    plan_resolution,
+)
+from manifest_core.resolve.model import MERGE, RENUMBER
+from manifest_core.resolve.settings import ResolveSettings, load_settings
+from manifest_core.update import UpdateResult, plan_update
+
+from . import PREFIX
+from .diagnostics import Renderer
+from .positions import Lines, overlaps
+from .project import ProjectState
+
+#: Commands the server offers (``workspace/executeCommand``).
+RESOLVE = f"{PREFIX}.resolve"
+UPDATE_MANIFEST = f"{PREFIX}.updateManifest"
+SHOW_INFO = f"{PREFIX}.showInfo"
+REINDEX = f"{PREFIX}.reindex"
+SHOW_LOCATION = f"{PREFIX}.showLocation"
+COMMANDS = (RESOLVE, UPDATE_MANIFEST, SHOW_INFO, REINDEX, SHOW_LOCATION)
+
+#: Source actions (``source.<name>.djangoMigrationManifest``).
+SOURCE_RESOLVE = f"source.resolveConflicts.{PREFIX}"
+SOURCE_UPDATE = f"source.updateManifest.{PREFIX}"
+KINDS = (types.CodeActionKind.QuickFix, SOURCE_RESOLVE, SOURCE_UPDATE)
+
+#: Problems that a regenerated migrations.toml fixes.
+_MANIFEST_CODES = frozenset(
+    {
+        codes.MANIFEST_MISSING.code,
+        codes.MANIFEST_CONFLICT.code,
+        codes.MANIFEST_INVALID.code,
+        codes.MANIFEST_DUPLICATE.code,
+        codes.APP_NOT_IN_MANIFEST.code,
+        codes.UNKNOWN_APP.code,
+        codes.STALE_HEAD.code,
+        codes.WRONG_PATH.code,
+    }
+)
+
+
+@dataclass(frozen=True)
+class EditSupport:
+    """What the client can apply: from ``workspace.workspaceEdit`` and ``codeAction``."""
+
+    document_changes: bool = False
+    resource_operations: frozenset[str] = frozenset()
+    literals: bool = True  #: ``codeActionLiteralSupport``: CodeAction objects, not Commands
+    disabled: bool = False  #: ``disabledSupport``
+    preferred: bool = False  #: ``isPreferredSupport``
+    apply_edit: bool = False  #: ``workspace.applyEdit``: the server may ask for edits
+
+    def can_apply(self, plan: Plan) -> bool:
+        if not (plan.renames or plan.creates):
+            return True
+        needed = set()
+        if plan.renames:
+            needed.add("rename")
+        if plan.creates:
+            needed.add("create")
+        return self.document_changes and needed <= self.resource_operations
+
+
+@dataclass
+class Action:
+    """A code action before it is written for the client."""
+
+    title: str
+    kind: str
+    diagnostics: list[types.Diagnostic] = field(default_factory=list)
+    plan: Plan | None = None
+    #: ``(command, arguments)`` when the plan must be applied by the server.
+    command: tuple[str, dict[str, Any]] | None = None
+    preferred: bool = False
+    disabled: str | None = None
+
+
+def workspace_edit(
+    plan: Plan, state: ProjectState, renderer: Renderer, support: EditSupport
+) -> types.WorkspaceEdit:
+    """The plan as a ``WorkspaceEdit``: edits on the original paths, then renames, then creates
+    (the order :mod:`manifest_core.plan` prescribes), positions in the client's encoding."""
+    by_path: dict[str, list[types.TextEdit]] = {}
+    for edit in plan.edits:
+        lines = Lines(state.text_of(edit.path) or "", renderer.encoding)
+        by_path.setdefault(edit.path, []).append(
+            types.TextEdit(
+                range=types.Range(
+                    lines.position(edit.span.line, edit.span.column),
+                    lines.position(edit.span.end_line, edit.span.end_column),
+                ),
+                new_text=edit.new_text,
+            )
+        )
+    if not support.document_changes:
+        return types.WorkspaceEdit(
+            changes={renderer.uri(path): edits for path, edits in by_path.items()}
+        )
+    changes: list[
+        types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
+    ] = []
+    for path, edits in by_path.items():
+        document = state.open.get(path)
+        version = document.version if document is not None and not document.detached else None
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=renderer.uri(path), version=version
+                ),
+                edits=list(edits),
+            )
+        )
+    for rename in plan.renames:
+        changes.append(
+            types.RenameFile(
+                old_uri=renderer.uri(rename.old_path),
+                new_uri=renderer.uri(rename.new_path),
+                options=types.RenameFileOptions(overwrite=False, ignore_if_exists=False),
+            )
+        )
+    for create in plan.creates:
+        uri = renderer.uri(create.path)
+        changes.append(
+            types.CreateFile(
+                uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)
+            )
+        )
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), create.content)],
+            )
+        )
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+# -- the plans (worker thread) ----------------------------------------------------------------
+
+
+@dataclass
+class Plans:
+    """The core's plans for one state of the index, computed once each (code action requests
+    come with every cursor move)."""
+
+    generation: int = -1
+    resolutions: dict[tuple[frozenset[str] | None, str], Resolution] = field(default_factory=dict)
+    context: SideContext | None = None
+    update: UpdateResult | None = None
+
+    def reset(self, generation: int) -> None:
+        if generation != self.generation:
+            self.generation = generation
+            self.resolutions.clear()
+            self.context = None
+            self.update = None
+
+
+def resolve_settings(state: ProjectState) -> ResolveSettings:
+    assert state.index is not None
+    try:
+        return load_settings(state.root, state.index.config)
+    except ConfigError:
+        return ResolveSettings()
+
+
+def resolution(
+    state: ProjectState, plans: Plans, apps: Iterable[str] | None, strategy: str
+) -> Resolution:
+    """``plan_resolution`` for these apps (``None``: every conflicted app), as ``resolve``
+    makes it: with git's facts and the project's resolve settings."""
+    plans.reset(state.generation)
+    key = (frozenset(apps) if apps is not None else None, strategy)
+    found = plans.resolutions.get(key)
+    if found is None:
+        assert state.index is not None
+        project = state.full_project()
+        settings = resolve_settings(state)
+        context = plans.context
+        if context is None:
+            try:
+                context = gather_context(
+                    state.root, project, configured=state.index.config.default_branch
+                )
+            except ContextError as exc:
+                problem = codes.RESOLVE_SIDE_UNKNOWN.problem(state.manifest_path, None, str(exc))
+                return Resolution(Plan("resolve: refused"), problems=(problem,))
+            plans.context = context
+        found = plan_resolution(
+            project,
+            context,
+            strategy=strategy,
+            apps=key[0],
+            migrate_command=settings.migrate_command,
+        )
+        plans.resolutions[key] = found
+    return found
+
+
+def update(state: ProjectState, plans: Plans) -> UpdateResult:
+    plans.reset(state.generation)
+    if plans.update is None:
+        assert state.index is not None
+        plans.update = plan_update(state.index.summary(), state.index.manifest)
+    return plans.update
+
+
+def refusal(problems: Iterable[Problem]) -> str:
+    """Why a plan was refused, in one line."""
+    errors = [p for p in problems if p.severity >= Severity.ERROR]
+    if not errors:
+        return "nothing to change"
+    first = errors[0]
+    where = f"{first.path}:{first.line}: " if first.path else ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}{first.message}{more}"
+
+
+def _resolve_title(result: Resolution, label: str, strategy: str) -> str:
+    app = next((a for a in result.apps if a.label == label), None)
+    if strategy == MERGE:
+        created = f" ({app.created})" if app is not None and app.created else ""
+        return f"Create a merge migration for {label} instead{created}"
+    if app is None or not app.moved:
+        return f"Renumber this branch's {label} migrations after the other head"
+    moved = ", ".join(app.moved) if len(app.moved) <= 2 else f"{len(app.moved)} migrations"
+    return f"Renumber {label}: move {moved} after {app.kept}"
+
+
+def conflict_actions(
+    state: ProjectState,
+    plans: Plans,
+    label: str,
+    diagnostics: list[types.Diagnostic],
+    support: EditSupport,
+) -> list[Action]:
+    """Renumber this app's moving branch after the other head, or write a merge migration."""
+    preferred = resolve_settings(state).strategy
+    found = []
+    for strategy in (RENUMBER, MERGE):
+        result = resolution(state, plans, {label}, strategy)
+        action = Action(
+            _resolve_title(result, label, strategy),
+            types.CodeActionKind.QuickFix,
+            diagnostics,
+            preferred=strategy == preferred,
+        )
+        if not result.ok:
+            action.disabled = refusal(result.problems)
+        elif support.can_apply(result.plan):
+            action.plan = result.plan
+        else:
+            action.command = (RESOLVE, {"root": state.root, "apps": [label], "strategy": strategy})
+        found.append(action)
+    return found
+
+
+def update_action(
+    state: ProjectState, plans: Plans, diagnostics: list[types.Diagnostic], kind: str
+) -> Action:
+    result = update(state, plans)
+    path = state.manifest_path
+    changes = "; ".join(result.changes)
+    title = f"Regenerate {path}" + (f" ({changes})" if changes and len(changes) < 80 else "")
+    action = Action(title, kind, diagnostics)
+    if result.blocking:
+        action.disabled = refusal(result.blocking)
+    elif result.plan.empty:
+        action.disabled = f"{path} is up to date"
+    else:
+        action.plan = result.plan
+    return action
+
+
+def lint_actions(finding: Finding, diagnostic: types.Diagnostic) -> list[Action]:
+    found = []
+    if finding.fix is not None:
+        found.append(
+            Action(
+                finding.fix.title,
+                types.CodeActionKind.QuickFix,
+                [diagnostic],
+                finding.fix,
+                preferred=True,
+            )
+        )
+    suppress = finding.suppression_fix
+    if suppress is not None:
+        found.append(Action(suppress.title, types.CodeActionKind.QuickFix, [diagnostic], suppress))
+    return found
+
+
+def code_actions(
+    state: ProjectState,
+    plans: Plans,
+    renderer: Renderer,
+    support: EditSupport,
+    path: str,
+    range_: types.Range,
+    only: list[str] | None,
+) -> list[Action]:
+    """Quick fixes for the diagnostics under ``range_``, then the source actions."""
+    index = state.index
+    if index is None:
+        return []
+    report = state.report(path)
+    lines = Lines(report.text or "", renderer.encoding)
+    wanted = lines.span(range_)
+    actions: list[Action] = []
+
+    def allowed(kind: str) -> bool:
+        return not only or any(kind == k or kind.startswith(k + ".") for k in only)
+
+    if allowed(types.CodeActionKind.QuickFix):
+        manifest_diagnostics: list[types.Diagnostic] = []
+        conflicts: dict[str, list[types.Diagnostic]] = {}
+        for problem in report.problems:
+            if not overlaps(problem.span, wanted) and not _whole_line(problem, wanted):
+                continue
+            diagnostic = renderer.problem(problem, lines, lambda p: Lines(state.text_of(p) or ""))
+            if problem.code == codes.MULTIPLE_LEAVES.code:
+                label = index.app_of(path)
+                if label is not None:
+                    conflicts.setdefault(label, []).append(diagnostic)
+            elif problem.code == codes.MANIFEST_CONFLICT.code:
+                conflicts.setdefault("", []).append(diagnostic)
+            elif problem.code in _MANIFEST_CODES:
+                manifest_diagnostics.append(diagnostic)
+        for label, diagnostics in sorted(conflicts.items()):
+            if label:
+                actions += conflict_actions(state, plans, label, diagnostics, support)
+            else:
+                actions += _manifest_conflict_actions(state, plans, diagnostics, support)
+        if manifest_diagnostics:
+            actions.append(
+                update_action(state, plans, manifest_diagnostics, types.CodeActionKind.QuickFix)
+            )
+        for finding in report.findings:
+            if overlaps(finding.span, wanted) or overlaps(finding.operation_span, wanted):
+                actions += lint_actions(finding, renderer.finding(finding, lines))
+    if allowed(SOURCE_RESOLVE) and only:
+        result = resolution(state, plans, None, resolve_settings(state).strategy)
+        action = Action("Resolve all migration conflicts", SOURCE_RESOLVE)
+        if not result.ok:
+            action.disabled = refusal(result.problems) if not result.nothing_to_do else (
+                "nothing to resolve"
+            )
+        else:
+            action.command = (RESOLVE, {"root": state.root})
+        actions.append(action)
+    if allowed(SOURCE_UPDATE) and only:
+        actions.append(update_action(state, plans, [], SOURCE_UPDATE))
+    return actions
+
+
+def _manifest_conflict_actions(
+    state: ProjectState, plans: Plans, diagnostics: list[types.Diagnostic], support: EditSupport
+) -> list[Action]:
+    """Conflict markers in migrations.toml: resolve every conflicted app (which rewrites the
+    manifest), or, when no app has two leaves, regenerate it."""
+    preferred = resolve_settings(state).strategy
+    found = []
+    for strategy in (RENUMBER, MERGE):
+        result = resolution(state, plans, None, strategy)
+        if result.nothing_to_do:
+            continue
+        labels = ", ".join(a.label for a in result.apps if a.strategy != "repair")
+        if strategy == MERGE and not labels:
+            continue  # only the manifest to rewrite: the renumber action does it
+        verb = "Renumber" if strategy == RENUMBER else "Write merge migrations for"
+        title = f"{verb} {labels} and rewrite {state.manifest_path}" if labels else (
+            f"Rewrite {state.manifest_path} from the migrations on disk"
+        )
+        action = Action(
+            title, types.CodeActionKind.QuickFix, diagnostics, preferred=strategy == preferred
+        )
+        if not result.ok:
+            action.disabled = refusal(result.problems)
+        elif support.can_apply(result.plan):
+            action.plan = result.plan
+        else:
+            action.command = (RESOLVE, {"root": state.root, "strategy": strategy})
+        found.append(action)
+    return found
+
+
+def _whole_line(problem: Problem, wanted: Any) -> bool:
+    """Manifest problems sit on a line: any cursor on it counts."""
+    span = problem.span
+    return span is not None and span.line <= wanted.line <= span.end_line
+
+
+def to_lsp(
+    actions: list[Action],
+    state: ProjectState,
+    renderer: Renderer,
+    support: EditSupport,
+) -> list[types.CodeAction | types.Command]:
+    """Write the actions for the client (plans as workspace edits, or server commands)."""
+    written: list[types.CodeAction | types.Command] = []
+    for action in actions:
+        command = None
+        if action.command is not None:
+            name, arguments = action.command
+            command = types.Command(title=action.title, command=name, arguments=[arguments])
+        if not support.literals:
+            if command is not None and action.disabled is None:
+                written.append(command)
+            continue
+        if action.disabled is not None and not support.disabled:
+            continue
+        edit = None
+        if action.plan is not None and action.disabled is None:
+            edit = workspace_edit(action.plan, state, renderer, support)
+        written.append(
+            types.CodeAction(
+                title=action.title,
+                kind=action.kind,
+                diagnostics=action.diagnostics or None,
+                edit=edit,
+                command=command if action.disabled is None else None,
+                is_preferred=action.preferred if support.preferred else None,
+                disabled=types.CodeActionDisabled(action.disabled)
+                if action.disabled is not None
+                else None,
+            )
+        )
+    return written
+
+
+def touched(plan: Plan) -> list[str]:
+    """Paths a plan reads before writing: edited files and files renamed away."""
+    return sorted({e.path for e in plan.edits} | {r.old_path for r in plan.renames})
