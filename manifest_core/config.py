@@ -93,9 +93,16 @@ def load_config(root: str | os.PathLike[str]) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"is not valid TOML: {exc}", line=_error_line(exc)) from None
-    table = data.get("tool", {}).get(TABLE)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(
+            "tool: must be a table ([tool.*] sections)", line=_find_line(text, "tool")
+        )
+    table = tool.get(TABLE)
     if table is None:
         return Config()
+    if not isinstance(table, dict):
+        raise ConfigError(f"[tool] {TABLE}: must be a table", line=_find_line(text, TABLE))
     return parse_config(table, text)
 
 

@@ -224,6 +224,25 @@ def test_unreadable_configuration(repo: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("tool = 3\n", "error: pyproject.toml:1: tool: must be a table ([tool.*] sections)\n"),
+        (
+            "[tool]\ndjango-migration-manifest = 3\n",
+            "error: pyproject.toml:2: [tool] django-migration-manifest: must be a table\n",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "lint", "resolve"])
+def test_configuration_that_is_not_a_table(
+    repo: Path, content: str, message: str, command: str
+) -> None:
+    (repo / "pyproject.toml").write_text(content)
+    result = run_module(command, cwd=repo)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message)
+
+
 def test_manifest_setting_outside_the_repository(repo: Path) -> None:
     (repo / "pyproject.toml").write_text(
         '[tool.django-migration-manifest]\nmanifest = "../elsewhere.toml"\n'
