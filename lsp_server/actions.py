@@ -157,7 +157,11 @@ def workspace_edit(
         changes.append(
             types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-                edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), create.content)],
+                edits=[
+                    types.TextEdit(
+                        types.Range(types.Position(0, 0), types.Position(0, 0)), create.content
+                    )
+                ],
             )
         )
     return types.WorkspaceEdit(document_changes=changes)
@@ -370,8 +374,8 @@ def code_actions(
         result = resolution(state, plans, None, resolve_settings(state).strategy)
         action = Action("Resolve all migration conflicts", SOURCE_RESOLVE)
         if not result.ok:
-            action.disabled = refusal(result.problems) if not result.nothing_to_do else (
-                "nothing to resolve"
+            action.disabled = (
+                refusal(result.problems) if not result.nothing_to_do else ("nothing to resolve")
             )
         else:
             action.command = (RESOLVE, {"root": state.root})
@@ -396,8 +400,10 @@ def _manifest_conflict_actions(
         if strategy == MERGE and not labels:
             continue  # only the manifest to rewrite: the renumber action does it
         verb = "Renumber" if strategy == RENUMBER else "Write merge migrations for"
-        title = f"{verb} {labels} and rewrite {state.manifest_path}" if labels else (
-            f"Rewrite {state.manifest_path} from the migrations on disk"
+        title = (
+            f"{verb} {labels} and rewrite {state.manifest_path}"
+            if labels
+            else (f"Rewrite {state.manifest_path} from the migrations on disk")
         )
         action = Action(
             title, types.CodeActionKind.QuickFix, diagnostics, preferred=strategy == preferred

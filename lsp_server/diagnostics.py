@@ -37,7 +37,7 @@ _DOCS = {
 def path_uri(root: str, path: str) -> str:
     uri = uris.from_fs_path(os.path.join(root, path))
     assert uri is not None
-    return uri
+    return str(uri)
 
 
 @dataclass(frozen=True)

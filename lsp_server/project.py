@@ -194,9 +194,7 @@ class ProjectState:
         assert self.index is not None
         self._sessions.clear()
         try:
-            self.lint_settings = lint_settings_for(
-                self.root, self.index.config, self.settings.lint
-            )
+            self.lint_settings = lint_settings_for(self.root, self.index.config, self.settings.lint)
         except ConfigError as exc:
             self.config_error = exc
             self.lint_settings = LintSettings()
@@ -603,9 +601,11 @@ class ProjectState:
                 dirty.append(path)
         return dirty
 
-    def after_disk_change(self, written: Mapping[str, str], renamed: Mapping[str, str]) -> Change:
-        """The server wrote these files (new text by path) and renamed these (old -> new): the
-        open buffers follow the disk, and the index re-reads every path."""
+    def after_disk_change(
+        self, written: Mapping[str, str], renamed: Mapping[str, str], created: Iterable[str] = ()
+    ) -> Change:
+        """The server wrote these files (new text by path), renamed these (old -> new) and
+        created these: the open buffers follow the disk, and the index re-reads every path."""
         change = Change()
         for path, text in written.items():
             document = self.open.get(path)
@@ -619,7 +619,7 @@ class ProjectState:
                 document.detached = True
                 if self.index is not None:
                     change |= self._overlay(old, None)
-        paths = [*written, *renamed, *renamed.values()]
+        paths = [*written, *renamed, *renamed.values(), *created]
         return change | self.refresh(paths)
 
 

@@ -17,7 +17,7 @@ from manifest_core.checks import multiple_leaves
 from manifest_core.config import ConfigError, load_config
 from manifest_core.graph import build_graph
 from manifest_core.labels import choose_label, label_from_apps_py
-from manifest_core.lint import LintSession
+from manifest_core.lint import Finding, LintSession
 from manifest_core.lint.runner import new_migrations
 from manifest_core.model import AppSummary, Decl, Head, Migration, Problem, ReadMethod
 from manifest_core.project import (
@@ -114,7 +114,7 @@ def quick_report(
             len(migrations),
         )
         problems.append(multiple_leaves(summary))
-    findings = ()
+    findings: tuple[Finding, ...] = ()
     if settings.lint.enabled and len(text) <= settings.max_file_size:
         try:
             lint_settings = lint_settings_for(root, config, settings.lint)

@@ -39,7 +39,7 @@ from pygls.workspace import TextDocument
 
 import manifest_core
 from manifest_core.fsops import ApplyError, apply_plan
-from manifest_core.index import Change
+from manifest_core.model import Span
 from manifest_core.project import find_root
 from manifest_core.resolve.command import _to_stage
 from manifest_core.resolve.model import MERGE, RENUMBER
@@ -84,7 +84,9 @@ class Document:
 
 class MigrationServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__(NAME, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            NAME, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
         self.projects: dict[str, ProjectState] = {}
         self.documents: dict[str, Document] = {}
         self.plans: dict[str, act.Plans] = {}
@@ -151,13 +153,17 @@ class MigrationServer(LanguageServer):
         logger.log(level, message)
         if level < logging.getLevelName(self.settings.log_level.upper()):
             return
-        params = types.LogMessageParams(type=LOG_TYPES.get(level, types.MessageType.Log), message=message)
+        params = types.LogMessageParams(
+            type=LOG_TYPES.get(level, types.MessageType.Log), message=message
+        )
         self._on_loop(self.window_log_message, params)
 
     def notify_user(self, level: int, message: str) -> None:
         """Show a message (``window/showMessage``) and log it."""
         self.log(level, message)
-        params = types.ShowMessageParams(type=LOG_TYPES.get(level, types.MessageType.Info), message=message)
+        params = types.ShowMessageParams(
+            type=LOG_TYPES.get(level, types.MessageType.Info), message=message
+        )
         self._on_loop(self.window_show_message, params)
 
     def _on_loop(self, function: Callable[..., Any], *args: Any) -> None:
@@ -180,8 +186,11 @@ class MigrationServer(LanguageServer):
             logger.debug("work for %s dropped: %s", state.root, exc)
             return None
         except Exception as exc:
-            self.log(logging.ERROR, f"{NAME}: internal error in {getattr(function, '__name__', function)} "
-                     f"({state.root}): {type(exc).__name__}: {exc}")
+            self.log(
+                logging.ERROR,
+                f"{NAME}: internal error in {getattr(function, '__name__', function)} "
+                f"({state.root}): {type(exc).__name__}: {exc}",
+            )
             logger.debug("%s", traceback.format_exc())
             return None
 
@@ -209,12 +218,16 @@ class MigrationServer(LanguageServer):
     def edit_support(self) -> act.EditSupport:
         operations = self.capability("workspace.workspace_edit.resource_operations", []) or []
         return act.EditSupport(
-            document_changes=bool(self.capability("workspace.workspace_edit.document_changes", False)),
+            document_changes=bool(
+                self.capability("workspace.workspace_edit.document_changes", False)
+            ),
             resource_operations=frozenset(str(getattr(op, "value", op)) for op in operations),
             literals=self.capability("text_document.code_action.code_action_literal_support")
             is not None,
             disabled=bool(self.capability("text_document.code_action.disabled_support", False)),
-            preferred=bool(self.capability("text_document.code_action.is_preferred_support", False)),
+            preferred=bool(
+                self.capability("text_document.code_action.is_preferred_support", False)
+            ),
             apply_edit=bool(self.capability("workspace.apply_edit", False)),
         )
 
@@ -234,8 +247,12 @@ class MigrationServer(LanguageServer):
             self.feature(types.WORKSPACE_DIAGNOSTIC)(_plain(self.pull_workspace))
         info = params.client_info
         client = f"{info.name} {info.version or ''}".strip() if info else "an unnamed client"
-        logger.info("initialize from %s (pid %s); diagnostics are %s", client, params.process_id,
-                    "pulled" if self.pull else "pushed")
+        logger.info(
+            "initialize from %s (pid %s); diagnostics are %s",
+            client,
+            params.process_id,
+            "pulled" if self.pull else "pushed",
+        )
 
     def _apply_global_settings(self) -> None:
         raw = merge(self.init_options, self.client_settings.get("", {}))
@@ -317,7 +334,9 @@ class MigrationServer(LanguageServer):
                 types.Registration(
                     id=str(uuid.uuid4()),
                     method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
-                    register_options=types.DidChangeConfigurationRegistrationOptions(section=PREFIX),
+                    register_options=types.DidChangeConfigurationRegistrationOptions(
+                        section=PREFIX
+                    ),
                 )
             )
         if not registrations:
@@ -431,7 +450,9 @@ class MigrationServer(LanguageServer):
             for report in reports
         ]
 
-    def _deliver(self, state: ProjectState, rendered: Rendered | None, *, quick: bool = False) -> None:
+    def _deliver(
+        self, state: ProjectState, rendered: Rendered | None, *, quick: bool = False
+    ) -> None:
         """Send what was computed (push), or note it for the client to pull; drop results for
         document versions that are no longer current."""
         if not rendered:
@@ -480,9 +501,10 @@ class MigrationServer(LanguageServer):
             rendered = self._render(state, self.renderer(state), [report]) if report else []
         else:
             renderer = self.renderer(state)
-            rendered = await self.run(
-                state, lambda: self._render(state, renderer, [state.report(path)])
-            ) or []
+            rendered = (
+                await self.run(state, lambda: self._render(state, renderer, [state.report(path)]))
+                or []
+            )
         diagnostics = rendered[0][2] if rendered else []
         digest = fingerprint(diagnostics, self.protocol._converter)
         self.pulled[uri] = digest
@@ -494,7 +516,10 @@ class MigrationServer(LanguageServer):
         self, params: types.WorkspaceDiagnosticParams
     ) -> types.WorkspaceDiagnosticReport:
         previous = {p.uri: p.value for p in params.previous_result_ids}
-        items: list[types.WorkspaceFullDocumentDiagnosticReport | types.WorkspaceUnchangedDocumentDiagnosticReport] = []
+        items: list[
+            types.WorkspaceFullDocumentDiagnosticReport
+            | types.WorkspaceUnchangedDocumentDiagnosticReport
+        ] = []
         for state in list(self.projects.values()):
             if not state.ready:
                 continue
@@ -509,9 +534,17 @@ class MigrationServer(LanguageServer):
                 digest = fingerprint(diagnostics, self.protocol._converter)
                 self.pulled[uri] = digest
                 if previous.get(uri) == digest:
-                    items.append(types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=version, result_id=digest))
+                    items.append(
+                        types.WorkspaceUnchangedDocumentDiagnosticReport(
+                            uri=uri, version=version, result_id=digest
+                        )
+                    )
                 else:
-                    items.append(types.WorkspaceFullDocumentDiagnosticReport(uri=uri, version=version, items=diagnostics, result_id=digest))
+                    items.append(
+                        types.WorkspaceFullDocumentDiagnosticReport(
+                            uri=uri, version=version, items=diagnostics, result_id=digest
+                        )
+                    )
         return types.WorkspaceDiagnosticReport(items=items)
 
     # -- documents ---------------------------------------------------------------------------------
@@ -536,10 +569,14 @@ class MigrationServer(LanguageServer):
         if not state.ready and not self.pull:
             report = await self._quick(state, path, document)
             if report is not None and not state.ready:
-                self._deliver(state, self._render(state, self.renderer(state), [report]), quick=True)
+                self._deliver(
+                    state, self._render(state, self.renderer(state), [report]), quick=True
+                )
         self._start(document)
 
-    async def _quick(self, state: ProjectState, path: str, document: Document | None) -> FileReport | None:
+    async def _quick(
+        self, state: ProjectState, path: str, document: Document | None
+    ) -> FileReport | None:
         if document is None:
             return None
         text = self._text(document.uri)
@@ -549,10 +586,14 @@ class MigrationServer(LanguageServer):
         try:
             return await loop.run_in_executor(
                 self.quick,
-                functools.partial(quick_report, state.root, path, text, document.version, state.settings),
+                functools.partial(
+                    quick_report, state.root, path, text, document.version, state.settings
+                ),
             )
         except Exception as exc:
-            self.log(logging.WARNING, f"{path}: first diagnostics failed ({type(exc).__name__}: {exc})")
+            self.log(
+                logging.WARNING, f"{path}: first diagnostics failed ({type(exc).__name__}: {exc})"
+            )
             return None
 
     def _text(self, uri: str) -> str | None:
@@ -596,12 +637,17 @@ class MigrationServer(LanguageServer):
             version = document.version
             if len(text) > state.settings.max_file_size and not document.warned_large:
                 document.warned_large = True
-                self.log(logging.WARNING, f"{path}: {len(text):,} characters is more than "
-                         f"maxFileSize ({state.settings.max_file_size:,}): the buffer is not "
-                         "parsed or linted; the file on disk is indexed")
+                self.log(
+                    logging.WARNING,
+                    f"{path}: {len(text):,} characters is more than "
+                    f"maxFileSize ({state.settings.max_file_size:,}): the buffer is not "
+                    "parsed or linted; the file on disk is indexed",
+                )
             renderer = self.renderer(state)
 
-            def job(text: str = text, version: int | None = version) -> Rendered:
+            def job(
+                text: str = text, version: int | None = version, renderer: Renderer = renderer
+            ) -> Rendered:
                 change = state.set_text(path, text, version)
                 return self._render(state, renderer, state.reports(change, [path]))
 
@@ -686,7 +732,9 @@ class MigrationServer(LanguageServer):
             await asyncio.shield(task)
 
     def _lenses_changed(self) -> None:
-        if self.settings.code_lens and self.capability("workspace.code_lens.refresh_support", False):
+        if self.settings.code_lens and self.capability(
+            "workspace.code_lens.refresh_support", False
+        ):
             self.workspace_code_lens_refresh(None)
 
     async def _poll_loop(self) -> None:
@@ -715,8 +763,11 @@ class MigrationServer(LanguageServer):
                 continue
             renderer = self.renderer(state)
 
-            def job(state: ProjectState = state, settings: Settings = settings,
-                    renderer: Renderer = renderer) -> Rendered:
+            def job(
+                state: ProjectState = state,
+                settings: Settings = settings,
+                renderer: Renderer = renderer,
+            ) -> Rendered:
                 if not state.apply_settings(settings):
                     return []
                 return self._render(state, renderer, state.all_reports())
@@ -730,7 +781,7 @@ class MigrationServer(LanguageServer):
         """The ``root`` setting changed: index the new root, clear what the old one showed."""
         old = self.projects.pop(state.root)
         self.plans.pop(state.root, None)
-        cleared = [(path, None, []) for path in sorted(old.reported)]
+        cleared: Rendered = [(path, None, []) for path in sorted(old.reported)]
         self._deliver(old, cleared)
         old.close()
         new = self.projects[root] = ProjectState(root, settings)
@@ -756,10 +807,15 @@ class MigrationServer(LanguageServer):
                 continue
             root = self._root_for(path, self.settings_for(path))
             state = self.projects.get(root)
-            if state is not None and not any(
-                d.state is state for d in self.documents.values()
-            ) and not any(self._root_for(f, self.settings_for(f)) == root for f in self._folders()):
-                self._deliver(state, [(p, None, []) for p in sorted(state.reported)])
+            if (
+                state is not None
+                and not any(d.state is state for d in self.documents.values())
+                and not any(
+                    self._root_for(f, self.settings_for(f)) == root for f in self._folders()
+                )
+            ):
+                cleared: Rendered = [(p, None, []) for p in sorted(state.reported)]
+                self._deliver(state, cleared)
                 self.projects.pop(root).close()
 
     # -- code actions ----------------------------------------------------------------------------
@@ -798,17 +854,28 @@ class MigrationServer(LanguageServer):
         renderer = self.renderer(state)
 
         def job() -> tuple[dict[str, Any], Rendered]:
-            chosen = strategy if strategy in (RENUMBER, MERGE) else act.resolve_settings(state).strategy
+            chosen = (
+                strategy if strategy in (RENUMBER, MERGE) else act.resolve_settings(state).strategy
+            )
             result = act.resolution(state, plans, apps if isinstance(apps, list) else None, chosen)
             if result.nothing_to_do:
-                return {"ok": False, "message": "Nothing to resolve: every app has a single leaf "
-                        "migration and migrations.toml has no conflict markers."}, []
+                return {
+                    "ok": False,
+                    "message": "Nothing to resolve: every app has a single leaf "
+                    "migration and migrations.toml has no conflict markers.",
+                }, []
             if not result.ok:
-                return {"ok": False, "message": "resolve refused: " + act.refusal(result.problems)}, []
+                return {
+                    "ok": False,
+                    "message": "resolve refused: " + act.refusal(result.problems),
+                }, []
             dirty = state.dirty_paths(act.touched(result.plan))
             if dirty:
-                return {"ok": False, "message": "save these files first (resolve changes the files "
-                        f"on disk): {', '.join(dirty)}"}, []
+                return {
+                    "ok": False,
+                    "message": "save these files first (resolve changes the files "
+                    f"on disk): {', '.join(dirty)}",
+                }, []
             context = plans.context
             settings = act.resolve_settings(state)
             is_git = bool(context and context.is_git)
@@ -821,7 +888,9 @@ class MigrationServer(LanguageServer):
                 return {"ok": False, "message": f"resolve failed, nothing was changed: {exc}"}, []
             renamed = dict(applied.renamed)
             written = {p: _read(state.root, p) for p in applied.written if p not in renamed}
-            change = state.after_disk_change({p: t for p, t in written.items() if t is not None}, renamed)
+            change = state.after_disk_change(
+                {p: t for p, t in written.items() if t is not None}, renamed, applied.created
+            )
             rendered = self._render(state, renderer, state.reports(change, sorted(state.open)))
             summary = _resolved_summary(result, bool(stage))
             return {
@@ -862,11 +931,25 @@ class MigrationServer(LanguageServer):
             result = act.update(state, plans)
             path = state.manifest_path
             if result.blocking:
-                return {"ok": False, "message": f"{path} was not written: " + act.refusal(result.blocking)}, None, []
+                return (
+                    {
+                        "ok": False,
+                        "message": f"{path} was not written: " + act.refusal(result.blocking),
+                    },
+                    None,
+                    [],
+                )
             if result.plan.empty:
-                return {"ok": True, "message": f"{path} is already up to date", "changes": []}, None, []
-            answer = {"ok": True, "message": f"Updated {path}: " + "; ".join(result.changes),
-                      "changes": list(result.changes)}
+                return (
+                    {"ok": True, "message": f"{path} is already up to date", "changes": []},
+                    None,
+                    [],
+                )
+            answer = {
+                "ok": True,
+                "message": f"Updated {path}: " + "; ".join(result.changes),
+                "changes": list(result.changes),
+            }
             if support.apply_edit and support.can_apply(result.plan):
                 return answer, act.workspace_edit(result.plan, state, renderer, support), []
             if state.dirty_paths([path]):
@@ -888,7 +971,8 @@ class MigrationServer(LanguageServer):
                 types.ApplyWorkspaceEditParams(edit=edit, label=f"Update {state.manifest_path}")
             )
             if not response.applied:
-                answer = {"ok": False, "message": f"the editor did not apply the change: {response.failure_reason or 'refused'}"}
+                reason = response.failure_reason or "refused"
+                answer = {"ok": False, "message": f"the editor did not apply the change: {reason}"}
         self._deliver(state, rendered)
         self.notify_user(logging.INFO if answer["ok"] else logging.WARNING, answer["message"])
         return answer
@@ -918,7 +1002,9 @@ class MigrationServer(LanguageServer):
             "python": sys.version.split()[0],
             "diagnostics": "pull" if self.pull else "push",
             "position_encoding": str(self.workspace.position_encoding),
-            "watching_files": "client" if self._watching else (
+            "watching_files": "client"
+            if self._watching
+            else (
                 f"scan every {self.settings.poll_interval:g} s" if self._poll else "on save only"
             ),
             "projects": projects,
@@ -927,7 +1013,8 @@ class MigrationServer(LanguageServer):
         for project in projects:
             state_text = project["error"] or (
                 f"{project['apps']} apps, {project['migrations']} migrations"
-                if project["ready"] else "indexing"
+                if project["ready"]
+                else "indexing"
             )
             lines.append(f"{project['root']}: {state_text}")
         self.notify_user(logging.INFO, "; ".join(lines))
@@ -969,7 +1056,9 @@ class MigrationServer(LanguageServer):
                 await self._flush(uri)
 
     # -- navigation ------------------------------------------------------------------------------
-    async def _navigate(self, uri: str, needs: bool, job: Callable[[ProjectState, str], T]) -> T | None:
+    async def _navigate(
+        self, uri: str, needs: bool, job: Callable[[ProjectState, str], T]
+    ) -> T | None:
         state, path = self._state_for(uri)
         if state is None or path is None or not needs:
             return None
@@ -993,6 +1082,7 @@ class MigrationServer(LanguageServer):
             line, column = lines.to_core(params.position)
             result = state.lint(path)
             finding = nav.finding_at(result.findings, line, column) if result else None
+            span: Span | None
             if finding is not None:
                 value, span = nav.finding_hover(finding), finding.span
             else:
@@ -1023,7 +1113,9 @@ class MigrationServer(LanguageServer):
 
         return await self._navigate(params.text_document.uri, enabled, job)
 
-    async def document_link(self, params: types.DocumentLinkParams) -> list[types.DocumentLink] | None:
+    async def document_link(
+        self, params: types.DocumentLinkParams
+    ) -> list[types.DocumentLink] | None:
         state, _ = self._state_for(params.text_document.uri)
         enabled = state is not None and state.settings.document_links
         encoding = str(self.workspace.position_encoding or UTF16)
@@ -1069,7 +1161,9 @@ class MigrationServer(LanguageServer):
                 found.append(
                     types.CodeLens(
                         range=lines.range(lens.span),
-                        command=types.Command(title=lens.title, command=command, arguments=arguments),
+                        command=types.Command(
+                            title=lens.title, command=command, arguments=arguments
+                        ),
                     )
                 )
             return found
@@ -1110,7 +1204,9 @@ def _ours(uri: str) -> bool:
     """Whether a document outside every workspace folder is worth indexing its project for."""
     path = uris.to_fs_path(uri) or ""
     folder, name = os.path.split(path)
-    return name == "migrations.toml" or (name.endswith(".py") and os.path.basename(folder) == "migrations")
+    return name == "migrations.toml" or (
+        name.endswith(".py") and os.path.basename(folder) == "migrations"
+    )
 
 
 def _folder_of(server: MigrationServer, root: str) -> str | None:

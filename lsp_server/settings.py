@@ -183,7 +183,9 @@ def _lint(raw: Any, errors: list[str]) -> LintOptions:
     options = LintOptions()
     for key in raw:
         if key not in ("enabled", "select", "ignore", "severities"):
-            errors.append(f"lint: unknown setting {key!r} (known: enabled, select, ignore, severities)")
+            errors.append(
+                f"lint: unknown setting {key!r} (known: enabled, select, ignore, severities)"
+            )
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         errors.append("lint.enabled: must be true or false")

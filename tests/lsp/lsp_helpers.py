@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -44,7 +45,7 @@ TIMEOUT = 30.0
 def uri_of(root: Path, path: str) -> str:
     uri = uris.from_fs_path(str(root / path))
     assert uri is not None
-    return uri
+    return str(uri)
 
 
 class Editor:
@@ -57,7 +58,7 @@ class Editor:
         self.versions: dict[str, int] = {}
         self.registrations: list[types.Registration] = []
         self.applied: list[types.WorkspaceEdit] = []
-        self.publish_times: dict[str, list[float]] = {}
+        self.lens_refreshes = 0
 
     # -- what the editor supports --
     @property
@@ -67,9 +68,7 @@ class Editor:
 
     @property
     def watching(self) -> bool:
-        return any(
-            r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in self.registrations
-        )
+        return any(r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in self.registrations)
 
     # -- documents --
     def uri(self, path: str) -> str:
@@ -91,7 +90,9 @@ class Editor:
         self.versions[path] += 1
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(self.uri(path), self.versions[path]),
+                types.VersionedTextDocumentIdentifier(
+                    uri=self.uri(path), version=self.versions[path]
+                ),
                 [types.TextDocumentContentChangeWholeDocument(text)],
             )
         )
@@ -102,7 +103,9 @@ class Editor:
         self.versions[path] += 1
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
-                types.VersionedTextDocumentIdentifier(self.uri(path), self.versions[path]),
+                types.VersionedTextDocumentIdentifier(
+                    uri=self.uri(path), version=self.versions[path]
+                ),
                 [types.TextDocumentContentChangePartial(range_, text)],
             )
         )
@@ -123,6 +126,11 @@ class Editor:
 
     # -- the disk, as a file watcher reports it --
     def notify(self, changes: Sequence[tuple[str, types.FileChangeType]]) -> None:
+        """Report files changed on disk, as the editor does: an open (unmodified) buffer is
+        reloaded, and the watcher, if the server registered one, sends the events."""
+        for path, kind in changes:
+            if kind == types.FileChangeType.Changed and path in self.versions:
+                self.change(path, (self.root / path).read_text(encoding="utf-8"))
         if not self.watching or not changes:
             return
         self.client.workspace_did_change_watched_files(
@@ -163,7 +171,9 @@ class Editor:
                 raise AssertionError(f"{path}: diagnostics never matched; last: {codes}")
             await asyncio.sleep(0.02)
 
-    async def wait_codes(self, path: str, *codes: str, timeout: float = TIMEOUT) -> list[types.Diagnostic]:
+    async def wait_codes(
+        self, path: str, *codes: str, timeout: float = TIMEOUT
+    ) -> list[types.Diagnostic]:
         """Wait until ``path``'s diagnostics have exactly these codes (any order, with repeats)."""
         wanted = sorted(codes)
         return await self.wait_for(
@@ -224,7 +234,10 @@ class Editor:
                     old, new = self._path(change.old_uri), self._path(change.new_uri)
                     assert not (self.root / new).exists(), f"{new} exists"
                     os.rename(self.root / old, self.root / new)
-                    events += [(old, types.FileChangeType.Deleted), (new, types.FileChangeType.Created)]
+                    events += [
+                        (old, types.FileChangeType.Deleted),
+                        (new, types.FileChangeType.Created),
+                    ]
                     if old in self.versions:
                         text = (self.root / new).read_text(encoding="utf-8")
                         self.close(old)
@@ -241,21 +254,25 @@ class Editor:
         self.notify(events)
 
     def _check_allowed(self, edit: types.WorkspaceEdit) -> None:
-        workspace_edit = self.capabilities.workspace and self.capabilities.workspace.workspace_edit
-        operations = set(
-            str(getattr(o, "value", o)) for o in (workspace_edit and workspace_edit.resource_operations) or []
-        )
+        workspace = self.capabilities.workspace
+        workspace_edit = workspace.workspace_edit if workspace is not None else None
+        operations = {
+            str(getattr(o, "value", o))
+            for o in (workspace_edit and workspace_edit.resource_operations) or []
+        }
         if edit.document_changes is not None:
-            assert workspace_edit is not None and workspace_edit.document_changes, (
-                "documentChanges sent to a client that does not declare them"
-            )
+            declared = workspace_edit is not None and workspace_edit.document_changes
+            assert declared, "documentChanges sent to a client that does not declare them"
             for change in edit.document_changes:
                 kind = getattr(change, "kind", None)
                 if kind is not None:
                     assert kind in operations, f"{kind} sent to a client that does not declare it"
 
     def _edit_file(
-        self, path: str, edits: list[types.TextEdit], events: list[tuple[str, types.FileChangeType]]
+        self,
+        path: str,
+        edits: Sequence[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit],
+        events: list[tuple[str, types.FileChangeType]],
     ) -> None:
         target = self.root / path
         text = target.read_text(encoding="utf-8") if target.exists() else ""
@@ -306,16 +323,19 @@ def _offset(lines: list[str], position: types.Position, encoding: str) -> int:
     return offset + len(line)
 
 
-def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str = "utf-16") -> str:
+def apply_text_edits(
+    text: str,
+    edits: Sequence[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit],
+    encoding: str = "utf-16",
+) -> str:
     """Apply LSP text edits (positions in ``encoding`` code units) to ``text``."""
-    lines = text.splitlines(keepends=True)
-    located = sorted(
-        (
-            (_offset(lines, e.range.start, encoding), _offset(lines, e.range.end, encoding), e.new_text)
-            for e in edits
-        ),
-        reverse=True,
-    )
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+    located = []
+    for edit in edits:
+        assert isinstance(edit, types.TextEdit), f"unexpected edit {edit}"
+        start = _offset(lines, edit.range.start, encoding)
+        located.append((start, _offset(lines, edit.range.end, encoding), edit.new_text))
+    located.sort(reverse=True)
     for start, end, new in located:
         text = text[:start] + new + text[end:]
     return text
@@ -336,18 +356,19 @@ async def editor(
     if configuration is not None:
         client.set_configuration(configuration, section="djangoMigrationManifest")
 
-    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(params: types.RegistrationParams) -> None:
         session.registrations.extend(params.registrations)
 
-    @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         session.apply(params.edit)
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def code_lens_refresh(params: None) -> None:
-        return None
+        session.lens_refreshes += 1
+
+    client.feature(types.CLIENT_REGISTER_CAPABILITY)(register)
+    client.feature(types.WORKSPACE_APPLY_EDIT)(apply_edit)
+    client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(code_lens_refresh)
 
     converter = client.protocol._converter
 
@@ -359,7 +380,8 @@ async def editor(
         return converter.structure(data, types.CodeAction)
 
     converter.register_structure_hook(
-        Union[types.Command, types.CodeAction], code_action_or_command
+        Union[types.Command, types.CodeAction],  # noqa: UP007 (a typing form, not a type)
+        code_action_or_command,
     )
 
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
@@ -378,4 +400,4 @@ async def editor(
         yield session
     finally:
         await client.shutdown_session()
-        await client.stop()
+        await client.stop()  # type: ignore[no-untyped-call]
