@@ -531,6 +531,46 @@ def test_one_app_at_a_time(repo: DjangoRepo) -> None:
     assert repo.unmerged() == set()
 
 
+def test_resolve_after_resolving_one_app(repo: DjangoRepo, tmp_path: Path) -> None:
+    """``--app blog`` renames blog's migration while migrations.toml stays conflicted (wiki
+    still has two leaves) and still names it by its old name: a later plain resolve recognises
+    the rename instead of refusing a head whose file is missing."""
+
+    def main() -> None:
+        repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag")
+        repo.add_model("wiki", "0002_wiki_page", "page", "0001_initial")
+
+    def feature() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.add_model("wiki", "0002_wiki_link", "link", "0001_initial")
+
+    diverge(repo, on_main=main, on_feature=feature)
+    assert repo.merge("feature") != 0
+    code, data = repo.resolve_json("--app", "blog")
+    assert (code, data["plan"]["renames"]) == (
+        0,
+        [{"from": f"{BLOG}/0003_blog_post.py", "to": f"{BLOG}/0004_blog_post.py"}],
+    )
+    assert repo.unmerged() == {MANIFEST}
+    code, data = repo.resolve_json()
+    assert code == 0, data["problems"]
+    assert list(data["apps"]) == ["wiki"]
+    assert data["notes"] == [
+        "migrations.toml records blog's head by its old name 0003_blog_post (theirs): it was "
+        "renamed 0004_blog_post earlier (same content)"
+    ]
+    assert data["manifest_changes"] == [
+        "blog: 0003_blog_summary / 0003_blog_post (conflicted) -> 0004_blog_post",
+        "wiki: 0002_wiki_page / 0002_wiki_link (conflicted) -> 0003_wiki_link",
+    ]
+    assert repo.unmerged() == set()
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0004_blog_post", "shop": "0001_initial", "wiki": "0003_wiki_link"},
+    )
+
+
 def test_json_plan_has_exact_ranges(repo: DjangoRepo) -> None:
     diverge(
         repo,

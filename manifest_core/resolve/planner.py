@@ -255,7 +255,8 @@ class _Planner:
     # --- 1. what cannot be trusted -------------------------------------------------------------
 
     def missing_heads(self) -> list[Problem]:
-        """A conflicted migrations.toml side whose recorded head has no migration file."""
+        """A conflicted migrations.toml side whose recorded head has no migration file (and was
+        not renamed by an earlier resolve of that app: then the rewrite records the new name)."""
         manifest = self.project.manifest
         if not manifest.conflicted or manifest.theirs is None:
             return []
@@ -271,6 +272,16 @@ class _Planner:
                 app = self.project.apps.get(label)
                 if app is not None and (label, entry.head) in self.graph.migrations:
                     continue
+                key = (label, entry.head)
+                if app is not None and key in self.repaired:
+                    continue
+                renamed = self.renamed_to(key, f"{app.path}/{entry.head}.py") if app else None
+                if renamed is not None:
+                    self.notes.append(
+                        f"migrations.toml records {label}'s head by its old name {entry.head} "
+                        f"({side}): it was renamed {renamed} earlier (same content)"
+                    )
+                    continue
                 folder = app.path if app is not None else entry.path or f"{label}/migrations"
                 problems.append(
                     codes.RESOLVE_MISSING_HEAD.problem(
@@ -284,31 +295,37 @@ class _Planner:
 
     # --- 2. repair references to migrations renamed earlier ------------------------------------
 
+    def renamed_to(self, key: Key, path: str) -> str | None:
+        """The name migration ``key`` (which no longer exists) has now, if an earlier step
+        renamed it: the one migration of its app with the same content, references aside, that
+        was not already beside it in the commit its old content comes from."""
+        old_text = self.context.old_sources.get(path)
+        if old_text is None:
+            return None
+        old_file = parse_migration(path, old_text)
+        if old_file.method is not ReadMethod.AST:
+            return None
+        wanted = fingerprint(old_text, old_file)
+        skeleton = _skeleton(key[1])
+        existed = self.context.old_siblings.get(path, frozenset())
+        matches = []
+        for migration in self.project.apps[key[0]].migrations:
+            if migration.name == key[1] or _skeleton(migration.name) != skeleton:
+                continue
+            if migration.path in existed:
+                continue  # it was already there beside the old file: not its new name
+            text = self.text(migration.path)
+            if text is not None and fingerprint(text, self.file(migration.path)) == wanted:
+                matches.append(migration.name)
+        return matches[0] if len(matches) == 1 else None
+
     def repair(self) -> None:
-        sources = self.context.old_sources
         for key, path in sorted(dangling_paths(self.project).items()):
-            old_text = sources.get(path)
-            if old_text is None:
-                continue
-            old_file = parse_migration(path, old_text)
-            if old_file.method is not ReadMethod.AST:
-                continue
-            wanted = fingerprint(old_text, old_file)
-            skeleton = _skeleton(key[1])
-            existed = self.context.old_siblings.get(path, frozenset())
-            matches = []
-            for migration in self.project.apps[key[0]].migrations:
-                if migration.name == key[1] or _skeleton(migration.name) != skeleton:
-                    continue
-                if migration.path in existed:
-                    continue  # it was already there beside the old file: not its new name
-                text = self.text(migration.path)
-                if text is not None and fingerprint(text, self.file(migration.path)) == wanted:
-                    matches.append(migration.name)
-            if len(matches) == 1:
-                self.repaired[key] = matches[0]
+            new = self.renamed_to(key, path)
+            if new is not None:
+                self.repaired[key] = new
                 self.notes.append(
-                    f"{key[0]}.{key[1]} was renamed {matches[0]} earlier (same content): "
+                    f"{key[0]}.{key[1]} was renamed {new} earlier (same content): "
                     "references to the old name are rewritten"
                 )
         self.names.update(self.repaired)

@@ -52,8 +52,9 @@ class SideContext:
     head_files: frozenset[str] | None = None
     default_branch: str | None = None
     default_files: frozenset[str] | None = None
-    #: Old contents of migrations that references name but that no longer exist (renamed by an
-    #: earlier step of the same rebase), by path, from the commits involved.
+    #: Old contents of migrations that references (or migrations.toml's heads) name but that no
+    #: longer exist (renamed by an earlier step of the same rebase, or by an earlier resolve of
+    #: one app), by path, from the commits involved.
     old_sources: Mapping[str, str] = field(default_factory=dict)
     #: For each of ``old_sources``, the files of its folder in the commit it was read from: a
     #: file already there is not what the missing migration was renamed to.
@@ -222,10 +223,28 @@ def dangling_paths(project: Project) -> dict[Key, str]:
     return found
 
 
+def missing_heads(project: Project) -> dict[Key, str]:
+    """Heads a conflicted migrations.toml records (on either side) for an app of the repository
+    that has no migration of that name, with the path it would have. An earlier resolve of one
+    app (``--app``) renames a head while the file stays conflicted for the others."""
+    manifest = project.manifest
+    if not manifest.conflicted:
+        return {}
+    found: dict[Key, str] = {}
+    for side in (manifest.entries, manifest.theirs or {}):
+        for label, entry in side.items():
+            app = project.apps.get(label)
+            if app is None or entry.head is None:
+                continue
+            if (label, entry.head) not in project.graph.migrations:
+                found[(label, entry.head)] = f"{app.path}/{entry.head}.py"
+    return found
+
+
 def _old_sources(
     root: str, project: Project, state: gitinfo.Operation, head: str | None
 ) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
-    wanted = dangling_paths(project)
+    wanted = {**dangling_paths(project), **missing_heads(project)}
     if not wanted:
         return {}, {}
     refs = [state.theirs, *(gitinfo.parents(root, state.theirs)[:1] if state.theirs else [])]
