@@ -50,23 +50,37 @@ def resolve_ref(root: str, ref: str) -> str | None:
 
 
 def default_branch(
-    root: str, *, override: str | None = None, configured: str | None = None
+    root: str,
+    *,
+    override: str | None = None,
+    configured: str | None = None,
+    pushed: bool = False,
 ) -> str | None:
     """The default branch, as a ref git can resolve.
 
-    In order: ``override`` (``--base``), ``configured`` (``default-branch`` in pyproject.toml),
-    ``origin/HEAD``, then ``main`` or ``master`` (local, then ``origin/``). ``None`` if none
-    exists.
+    In order: ``override`` (``--base``, taken literally), ``configured`` (``default-branch`` in
+    pyproject.toml), ``origin/HEAD``, then ``main`` or ``master``. A branch that exists only as
+    ``origin/<name>`` (a CI checkout has no local branches) is found there. With ``pushed``, a
+    branch is judged by what was pushed: ``origin/<name>`` when it exists, since a local ``main``
+    may hold unpushed commits. ``None`` if none exists.
     """
-    for candidate in (override, configured):
-        if candidate:
-            return candidate if resolve_ref(root, candidate) else None
-    origin_head = _out(root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
-    if origin_head:
-        return origin_head.removeprefix("refs/remotes/")
-    for name in ("main", "master", "origin/main", "origin/master"):
+    if override:
+        return override if resolve_ref(root, override) else None
+    if configured:
+        names: tuple[str, ...] = (configured,)
+    else:
+        origin_head = _out(root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+        if origin_head:
+            return origin_head.removeprefix("refs/remotes/")
+        names = ("main", "master")
+    for name in names:
+        if pushed and resolve_ref(root, f"origin/{name}"):
+            return f"origin/{name}"
         if resolve_ref(root, name):
             return name
+    for name in names:
+        if resolve_ref(root, f"origin/{name}"):
+            return f"origin/{name}"
     return None
 
 

@@ -34,7 +34,17 @@ def test_default_branch(git: Git, tmp_path: Path) -> None:
     result = gitinfo.git(str(tmp_path), "clone", "-q", root, str(clone))
     assert result.returncode == 0
     assert gitinfo.default_branch(str(clone)) == "origin/main"
+    assert gitinfo.default_branch(str(clone), configured="main") == "main"
+    assert gitinfo.default_branch(str(clone), configured="main", pushed=True) == "origin/main"
+    assert gitinfo.default_branch(str(clone), override="main", pushed=True) == "main"
     assert gitinfo.default_branch(str(tmp_path / "not-a-repo")) is None
+    # a CI checkout: a detached HEAD, no local branch, no origin/HEAD
+    for args in (("remote", "set-head", "origin", "-d"), ("checkout", "-q", "--detach")):
+        assert gitinfo.git(str(clone), *args).returncode == 0
+    assert gitinfo.git(str(clone), "branch", "-q", "-D", "main").returncode == 0
+    assert gitinfo.default_branch(str(clone)) == "origin/main"
+    assert gitinfo.default_branch(str(clone), configured="main") == "origin/main"
+    assert gitinfo.default_branch(str(clone), configured="nope") is None
 
 
 def test_files_and_changes(git: Git) -> None:

@@ -107,13 +107,72 @@ def test_tables_created_on_the_branch_are_new_unless_configured_otherwise(git: G
     assert names(data) == {("shop/migrations/0004_coupon_active.py", "add-not-null-field", 15)}
 
 
+def clone(git: Git, tmp_path: Path) -> Git:
+    """A clone of ``git`` with only ``origin/main`` (no local ``main``, no ``origin/HEAD``) and
+    a detached ``HEAD``: the checkout a CI job gets."""
+    git("clone", "-q", str(git.path), str(tmp_path / "clone"))
+    copy = Git.__new__(Git)
+    copy.path = tmp_path / "clone"
+    copy("remote", "set-head", "origin", "-d")
+    copy("checkout", "-q", "--detach")
+    copy("branch", "-q", "-D", "main")
+    return copy
+
+
+def test_a_ci_checkout_lints_against_the_configured_branch_on_origin(
+    git: Git, tmp_path: Path
+) -> None:
+    deployed_shop(git)
+    git.write("pyproject.toml", '[tool.django-migration-manifest]\ndefault-branch = "main"\n')
+    git.commit_all("configure")
+    checkout = clone(git, tmp_path)
+    feature(checkout)
+    code, data, err = lint_json(checkout.path)
+    assert (code, err) == (1, "")
+    assert data["baseline"] == "origin/main"
+    assert data["linted"] == ["shop/migrations/0003_order_is_gift.py"]
+    checkout.write("pyproject.toml", '[tool.django-migration-manifest]\ndefault-branch = "trunk"\n')
+    code, out, err = run_cli("--root", str(checkout.path), "--no-cache", "lint")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: cannot tell which migrations are new on this branch: the default branch 'trunk' "
+        "set in pyproject.toml exists neither as a branch nor as origin/trunk; in CI, fetch it. "
+        "Pass --since REF, --all, or migration paths\n"
+    )
+
+
+def test_unpushed_migrations_on_main_are_new(git: Git, tmp_path: Path) -> None:
+    """On a local main with commits not pushed yet, their migrations have not been deployed:
+    what was pushed (``origin/main``) is the baseline, not the local ``main``."""
+    deployed_shop(git)
+    git.write("pyproject.toml", '[tool.django-migration-manifest]\ndefault-branch = "main"\n')
+    git.commit_all("configure")
+    local = Git.__new__(Git)
+    local.path = tmp_path / "clone"
+    git("clone", "-q", str(git.path), str(local.path))
+    write(
+        local.path,
+        "shop",
+        "0003_order_is_gift",
+        migration("shop", "0002_order_number_idx", add_field("order", "is_gift", NOT_NULL)),
+    )
+    local.commit_all("Not pushed yet")
+    code, data, err = lint_json(local.path)
+    assert (code, err) == (1, "")
+    assert data["baseline"] == "origin/main"
+    assert names(data) == {("shop/migrations/0003_order_is_gift.py", "add-not-null-field", 15)}
+
+
 def test_outside_git_the_new_migrations_cannot_be_told(tmp_path: Path) -> None:
     write(tmp_path, "shop", "0001_initial", initial("shop"))
     code, out, err = run_cli("--root", str(tmp_path), "--no-cache", "lint")
-    assert code == 2
-    assert out == ""
-    assert "cannot tell which migrations are new on this branch" in err
-    assert "--since REF, --all, or migration paths" in err
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: cannot tell which migrations are new on this branch: no default branch found "
+        "(not a git repository, or no main/master/origin/HEAD); in CI, fetch it. Pass --since "
+        "REF, --all, or migration paths, or set default-branch in "
+        "[tool.django-migration-manifest]\n"
+    )
     code, out, _ = run_cli("--root", str(tmp_path), "--no-cache", "lint", "--all")
     assert code == 0
     assert out.strip() == "Linted 1 migration, 1 operation: no findings."

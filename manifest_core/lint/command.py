@@ -90,7 +90,9 @@ def _baseline(args: argparse.Namespace, ctx: Context) -> str | None:
         if gitinfo.resolve_ref(ctx.root, args.since) is None:
             raise UsageError(f"--since {args.since}: git knows no such commit here")
         return str(args.since)
-    return gitinfo.default_branch(ctx.root, configured=ctx.config.default_branch)
+    # What is deployed is what was pushed: on a local ``main`` with unpushed commits, their
+    # migrations are new.
+    return gitinfo.default_branch(ctx.root, configured=ctx.config.default_branch, pushed=True)
 
 
 def _paths(project: Project, paths: list[str], root: str) -> tuple[list[Key], list[str]]:
@@ -150,11 +152,21 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         keys = all_migrations(project)
     else:
         if baseline is None:
+            configured = ctx.config.default_branch
+            missing = (
+                f"the default branch {configured!r} set in pyproject.toml exists neither as a "
+                f"branch nor as origin/{configured}"
+                if configured
+                else "no default branch found (not a git repository, or no main/master/origin/HEAD)"
+            )
             raise UsageError(
-                "cannot tell which migrations are new on this branch: no default branch found "
-                "(not a git repository, or no main/master/origin/HEAD; in CI, fetch it). "
-                "Pass --since REF, --all, or migration paths, or set default-branch in "
-                "[tool.django-migration-manifest]"
+                f"cannot tell which migrations are new on this branch: {missing}; in CI, fetch "
+                "it. Pass --since REF, --all, or migration paths"
+                + (
+                    ""
+                    if configured
+                    else ", or set default-branch in [tool.django-migration-manifest]"
+                )
             )
         keys = sorted(new)
         unreadable = {p: r for p, r in unreadable.items() if p not in present}

@@ -135,19 +135,11 @@ def gather_context(
         state = gitinfo.committed_merge(root) or state
     if base and gitinfo.resolve_ref(root, base) is None:
         raise ContextError(f"--base {base}: no such branch or commit")
-    default = gitinfo.default_branch(root, override=base, configured=configured)
-    if default and not base and gitinfo.resolve_ref(root, f"origin/{default}"):
-        # What is on the default branch is what was pushed: a local ``main`` may hold unpushed
-        # commits (``git pull`` on main), whose migrations are the ones that should move.
-        default = f"origin/{default}"
+    # What is on the default branch is what was pushed: a local ``main`` may hold unpushed
+    # commits (``git pull`` on main), whose migrations are the ones that should move.
+    default = gitinfo.default_branch(root, override=base, configured=configured, pushed=True)
     if default is None and configured and not base:
-        remote = f"origin/{configured}"
-        if gitinfo.resolve_ref(root, remote):
-            default = remote
-        else:
-            notes.append(
-                f"the default branch {configured!r} set in pyproject.toml does not exist here"
-            )
+        notes.append(f"the default branch {configured!r} set in pyproject.toml does not exist here")
     default_files: frozenset[str] | None = None
     if default is not None:
         default_commit = gitinfo.resolve_ref(root, default)
