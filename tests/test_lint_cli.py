@@ -456,10 +456,12 @@ def test_lint_is_a_command_of_the_module(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["runs"][0]["results"] == []
 
 
-def test_fix_applies_every_mechanical_fix_then_reports_what_is_left(tmp_path: Path) -> None:
-    write(tmp_path, "shop", "0001_initial", initial("shop"))
+def fixable_project(root: Path) -> None:
+    """shop 0002 adds two indexes (two fixes of one file: two rounds) and 0003 a RunPython
+    without reverse_code (a fix) next to a NOT NULL field (no fix)."""
+    write(root, "shop", "0001_initial", initial("shop"))
     write(
-        tmp_path,
+        root,
         "shop",
         "0002_indexes",
         migration(
@@ -470,7 +472,7 @@ def test_fix_applies_every_mechanical_fix_then_reports_what_is_left(tmp_path: Pa
         ),
     )
     write(
-        tmp_path,
+        root,
         "shop",
         "0003_fill",
         migration(
@@ -480,6 +482,14 @@ def test_fix_applies_every_mechanical_fix_then_reports_what_is_left(tmp_path: Pa
             prelude="\ndef forwards(apps, schema_editor):\n    pass\n\n",
         ),
     )
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.py"))}
+
+
+def test_fix_applies_every_mechanical_fix_then_reports_what_is_left(tmp_path: Path) -> None:
+    fixable_project(tmp_path)
     code, out, err = run_cli("--root", str(tmp_path), "--no-cache", "lint", "--all", "--fix")
     assert err == ""
     assert out.splitlines()[:3] == [
@@ -503,3 +513,58 @@ def test_fix_applies_every_mechanical_fix_then_reports_what_is_left(tmp_path: Pa
         "add-not-null-field",
         "run-python-with-schema-changes",
     ]
+
+
+def test_fix_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
+    fixable_project(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, err = run_cli(
+        "--root", str(tmp_path), "--no-cache", "lint", "--all", "--fix", "--dry-run"
+    )
+    assert (code, err) == (1, "")
+    assert snapshot(tmp_path) == before
+    lines = out.splitlines()
+    assert lines[0] == "--- a/shop/migrations/0002_indexes.py"
+    assert "+from django.contrib.postgres.operations import AddIndexConcurrently" in lines
+    assert "+    atomic = False" in lines
+    assert "+++ b/shop/migrations/0003_fill.py" in lines
+    assert [line for line in lines if ": would fix: " in line] == [
+        "shop/migrations/0002_indexes.py: would fix: Use AddIndexConcurrently (atomic = False)",
+        "shop/migrations/0003_fill.py: would fix: "
+        "Add reverse_code=RunPython.noop (undoing does nothing)",
+        "shop/migrations/0002_indexes.py: would fix: Use AddIndexConcurrently (atomic = False)",
+    ]
+    assert lines[-2:] == [
+        "Linted 3 migrations, 5 operations: 1 error and 1 warning.",
+        "Dry run: nothing was written.",
+    ]
+    # the real run does what the dry run said
+    assert run_cli("--root", str(tmp_path), "--no-cache", "lint", "--all", "--fix")[0] == 1
+    assert snapshot(tmp_path) != before
+    code, out, err = run_cli("--root", str(tmp_path), "--no-cache", "lint", "--dry-run")
+    assert (code, out) == (2, "")
+    assert err == "error: --dry-run goes with --fix: without it, lint writes nothing\n"
+
+
+def test_fix_writes_all_files_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every round is computed in memory and the result written as one plan: a failure while
+    writing the second file leaves the first one as it was."""
+    from manifest_core import fsops
+
+    fixable_project(tmp_path)
+    before = snapshot(tmp_path)
+
+    def fail(step: str) -> None:
+        if step == "write shop/migrations/0003_fill.py":
+            raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(fsops, "before_step", fail)
+    code, out, err = run_cli(
+        "--root", str(tmp_path), "--no-cache", "--format", "json", "lint", "--all", "--fix"
+    )
+    assert code == 1
+    assert err == ("error: --fix: OSError: disk full (injected); every change was rolled back\n")
+    assert snapshot(tmp_path) == before
+    data = json.loads(out)
+    assert data["fixed"] == []
+    assert (data["summary"]["errors"], data["summary"]["warnings"]) == (3, 2)  # on disk, unfixed

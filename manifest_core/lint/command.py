@@ -11,6 +11,7 @@ from manifest_core.cli import EXIT_FINDINGS, EXIT_OK, FORMATS, Context, UsageErr
 from manifest_core.model import Key, Severity
 
 if TYPE_CHECKING:
+    from manifest_core.plan import Plan
     from manifest_core.project import Project
 
     from .runner import LintReport
@@ -59,6 +60,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="apply the mechanical fixes (review them: they change what the migrations do), "
         "then report what is left",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --fix: print the fixes as a diff, and what they would leave, without "
+        "writing anything",
     )
     parser.add_argument(
         "--show-suppressed",
@@ -135,6 +142,8 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
     fail_level = Severity.parse(args.fail_level) if args.fail_level else settings.fail_level
     if args.all and args.paths:
         raise UsageError("give migration paths or --all, not both")
+    if args.dry_run and not args.fix:
+        raise UsageError("--dry-run goes with --fix: without it, lint writes nothing")
     baseline = _baseline(args, ctx)
     project = ctx.project()
     present = gitinfo.files_at(ctx.root, baseline) if baseline else set()
@@ -171,9 +180,9 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         keys = sorted(new)
         unreadable = {p: r for p, r in unreadable.items() if p not in present}
 
-    def run() -> LintReport:
+    def run(current: Project) -> LintReport:
         return lint_project(
-            ctx.project() if applied else project,
+            current,
             settings,
             keys=keys,
             new=new,
@@ -183,10 +192,24 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
             unreadable=unreadable,
         )
 
-    applied: list[tuple[str, str]] = []
-    report = run()
+    report = run(project)
+    fixed: list[tuple[str, str]] = []
+    error: str | None = None
     if args.fix:
-        report = _fix(ctx, report, run, applied)
+        fixed_report, fixed, plan = _fix(ctx, project, report, run)
+        if args.dry_run:
+            report = fixed_report
+            if ctx.fmt == "text" and not plan.empty:
+                ctx.out.writelines(_diff(plan))
+        elif not plan.empty:
+            from manifest_core.fsops import ApplyError, apply_plan
+
+            try:
+                apply_plan(ctx.root, plan, use_git=False)
+            except ApplyError as exc:
+                error, fixed = f"--fix: {exc}", []  # nothing was written: the findings stand
+            else:
+                report = fixed_report
     failed = report.failed(fail_level)
     _output(
         ctx,
@@ -195,8 +218,11 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         settings,
         failed,
         nothing_new=not keys and not unreadable and not args.paths,
-        fixed=applied,
+        fixed=fixed,
     )
+    if error is not None:
+        print(f"error: {error}", file=ctx.err)
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -205,14 +231,26 @@ MAX_FIX_ROUNDS = 50
 
 
 def _fix(
-    ctx: Context, report: LintReport, run: Callable[[], LintReport], applied: list[tuple[str, str]]
-) -> LintReport:
-    """Apply one mechanical fix per file, lint again, and repeat until none is left."""
-    from manifest_core.fsops import ApplyError, apply_plan
-    from manifest_core.plan import Plan
+    ctx: Context,
+    project: Project,
+    report: LintReport,
+    run: Callable[[Project], LintReport],
+) -> tuple[LintReport, list[tuple[str, str]], Plan]:
+    """Apply one mechanical fix per file to the files' text, lint again, and repeat until none
+    is left, all in memory (the project read with the fixed texts as overlays).
+
+    Returns the report of what is left, the fixes applied (path, title) and the plan that
+    writes them: one edit of each fixed file's whole text, to apply all or nothing.
+    """
+    from manifest_core.plan import EditError, Plan, TextEdit, apply_edits, whole_text_span
+    from manifest_core.project import load_project
+    from manifest_core.text import DecodeError, decode_source
 
     from .findings import Finding
 
+    originals: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    applied: list[tuple[str, str]] = []
     tried: set[tuple[str, int, str]] = set()
     for _ in range(MAX_FIX_ROUNDS):
         chosen: dict[str, Finding] = {}
@@ -224,19 +262,54 @@ def _fix(
             if mark not in tried:
                 chosen[finding.path] = finding
                 tried.add(mark)
-        if not chosen:
+        changed = False
+        for path, finding in chosen.items():
+            fix = finding.fix
+            assert fix is not None
+            if any(edit.path != path for edit in fix.edits):
+                continue  # fixes edit the migration they are about
+            try:
+                if path not in texts:
+                    with open(os.path.join(ctx.root, path), "rb") as handle:
+                        originals[path] = texts[path] = decode_source(handle.read())
+                texts[path] = apply_edits(texts[path], fix.edits)
+            except (OSError, DecodeError, EditError):
+                continue  # the fix does not fit the text: its finding stays, explained
+            applied.append((path, fix.title))
+            changed = True
+        if not changed:
             break
-        plan = Plan(
-            title="lint --fix",
-            edits=tuple(e for f in chosen.values() if f.fix for e in f.fix.edits),
+        current = load_project(
+            ctx.root,
+            config=ctx.config,
+            manifest=ctx.manifest,
+            overlays=texts,
+            use_cache=ctx.use_cache,
         )
-        try:
-            apply_plan(ctx.root, plan, use_git=False)
-        except ApplyError as exc:
-            raise UsageError(f"--fix: {exc}") from None
-        applied.extend((f.path, f.fix.title) for f in chosen.values() if f.fix)
-        report = run()
-    return report
+        report = run(current)
+    edits = tuple(
+        TextEdit(path, whole_text_span(originals[path]), texts[path], originals[path])
+        for path in sorted(texts)
+        if texts[path] != originals[path]
+    )
+    return report, applied, Plan(title="lint --fix", edits=edits)
+
+
+def _diff(plan: Plan) -> list[str]:
+    """The plan's whole-file edits as a unified diff, for ``--fix --dry-run``."""
+    import difflib
+
+    lines: list[str] = []
+    for edit in plan.edits:
+        lines.extend(
+            difflib.unified_diff(
+                (edit.old_text or "").splitlines(keepends=True),
+                edit.new_text.splitlines(keepends=True),
+                fromfile=f"a/{edit.path}",
+                tofile=f"b/{edit.path}",
+            )
+        )
+    return lines
 
 
 def _output(
@@ -256,6 +329,7 @@ def _output(
         data = render_json(report, failed)
         if args.fix:
             data["fixed"] = [{"path": path, "title": title} for path, title in fixed]
+            data["dry_run"] = bool(args.dry_run)
         write_json(ctx.out, data, depth=2)
     elif ctx.fmt == "sarif":
         severities = {rule.code: settings.severity(rule) for rule in RULES}
@@ -272,7 +346,10 @@ def _output(
             return
         for path in report.skipped:
             ctx.print(f"{path}: not a migration of this project, skipped")
+        verb = "would fix" if args.dry_run else "fixed"
         for path, title in fixed:
-            ctx.print(f"{path}: fixed: {title}")
+            ctx.print(f"{path}: {verb}: {title}")
         for line in render_text(report, show_suppressed=args.show_suppressed):
             ctx.print(line)
+        if args.fix and args.dry_run:
+            ctx.print("Dry run: nothing was written.")
