@@ -19,12 +19,24 @@ from manifest_core.graph import build_graph
 from manifest_core.labels import choose_label, label_from_apps_py
 from manifest_core.lint import Finding, LintSession
 from manifest_core.lint.runner import new_migrations
-from manifest_core.model import AppSummary, Decl, Head, Migration, Problem, ReadMethod
+from manifest_core.model import (
+    AppSummary,
+    Decl,
+    DepKey,
+    Head,
+    Migration,
+    MigrationFile,
+    Problem,
+    ReadMethod,
+    Ref,
+    dep_key,
+)
 from manifest_core.project import (
     App,
     Project,
     file_problems,
     is_migration_package,
+    read_full,
     read_manifest,
 )
 from manifest_core.reader import parse_migration, read_declarations
@@ -66,7 +78,8 @@ def quick_report(
     explicit = folder in config.labels or folder in manifest.path_labels()
     if folder.rsplit("/", 1)[-1] != "migrations" and not explicit:
         return None
-    opened = parse_migration(path, text).decl()
+    parsed = parse_migration(path, text)
+    opened = parsed.decl()
     decls: list[Decl] = [opened]
     for other in names:
         relative = f"{folder}/{other}"
@@ -99,7 +112,17 @@ def quick_report(
         for decl in decls
         if decl.method != ReadMethod.NONE.value and decl.has_migration_class
     ]
-    graph = build_graph(migrations, config.swappable)
+    full: dict[str, MigrationFile] = {path: parsed}
+
+    def locate(migration: Migration, attribute: str, written: DepKey) -> Ref | None:
+        """Where a reference is written (for problems on the exact string), as the index does."""
+        found = full.get(migration.path)
+        if found is None:
+            found = full[migration.path] = read_full(root, migration.path)
+        refs: tuple[Ref, ...] = getattr(found, attribute, ())
+        return next((r for r in refs if dep_key(r) == written), None)
+
+    graph = build_graph(migrations, config.swappable, locate)
     problems: list[Problem] = file_problems(opened)
     problems.extend(p for p in graph.problems if p.path == path and p.code in _LOCAL)
     leaves = graph.leaves.get(label, ())

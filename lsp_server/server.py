@@ -556,14 +556,18 @@ class MigrationServer(LanguageServer):
 
     async def did_open(self, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
+        # known at once: edits may arrive while the projects are still being set up
+        document = self.documents[item.uri] = Document(item.uri, None, None, item.version)
         if self._roots_ready is not None:
             await self._roots_ready.wait()
+        if self.documents.get(item.uri) is not document:
+            return  # closed meanwhile
         state, path = self.project_of(item.uri)
         if state is None and uris.to_fs_path(item.uri) is not None and _ours(item.uri):
             folder = os.path.dirname(uris.to_fs_path(item.uri) or "")
             state = self._project_for_folder(folder)  # a file outside every workspace folder
             state, path = self.project_of(item.uri)
-        document = self.documents[item.uri] = Document(item.uri, path, state, item.version)
+        document.state, document.path = state, path
         if state is None or path is None:
             return
         if not state.ready and not self.pull:

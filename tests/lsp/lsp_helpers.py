@@ -56,9 +56,14 @@ class Editor:
         self.root = root
         self.profile = profile
         self.versions: dict[str, int] = {}
+        #: The text of each open buffer.
+        self.texts: dict[str, str] = {}
         self.registrations: list[types.Registration] = []
         self.applied: list[types.WorkspaceEdit] = []
         self.lens_refreshes = 0
+        #: Every publishDiagnostics received: (time, uri, version, diagnostics).
+        self.published: list[tuple[float, str, int | None, list[types.Diagnostic]]] = []
+        self.initialize_result: types.InitializeResult | None = None
 
     # -- what the editor supports --
     @property
@@ -77,6 +82,7 @@ class Editor:
     def open(self, path: str, text: str | None = None) -> str:
         text = (self.root / path).read_text(encoding="utf-8") if text is None else text
         self.versions[path] = 1
+        self.texts[path] = text
         language = "toml" if path.endswith(".toml") else "python"
         self.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
@@ -88,6 +94,7 @@ class Editor:
     def change(self, path: str, text: str) -> int:
         """Replace the buffer's text (a full-text change); returns the new version."""
         self.versions[path] += 1
+        self.texts[path] = text
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 types.VersionedTextDocumentIdentifier(
@@ -101,6 +108,9 @@ class Editor:
     def edit(self, path: str, range_: types.Range, text: str) -> int:
         """An incremental change, as editors send while typing."""
         self.versions[path] += 1
+        self.texts[path] = apply_text_edits(
+            self.texts[path], [types.TextEdit(range_, text)], self.encoding
+        )
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 types.VersionedTextDocumentIdentifier(
@@ -120,6 +130,7 @@ class Editor:
 
     def close(self, path: str) -> None:
         self.versions.pop(path, None)
+        self.texts.pop(path, None)
         self.client.text_document_did_close(
             types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(self.uri(path)))
         )
@@ -275,7 +286,10 @@ class Editor:
         events: list[tuple[str, types.FileChangeType]],
     ) -> None:
         target = self.root / path
-        text = target.read_text(encoding="utf-8") if target.exists() else ""
+        if path in self.texts:  # an open buffer is what the edit applies to
+            text = self.texts[path]
+        else:
+            text = target.read_text(encoding="utf-8") if target.exists() else ""
         text = apply_text_edits(text, edits, self.encoding)
         target.write_text(text, encoding="utf-8")
         events.append((path, types.FileChangeType.Changed))
@@ -349,8 +363,11 @@ async def editor(
     options: dict[str, Any] | None = None,
     configuration: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    adjust: Callable[[types.ClientCapabilities], None] | None = None,
+    folder: Path | None = None,
 ) -> AsyncIterator[Editor]:
-    """An initialized server, driven by an editor with ``profile``'s capabilities."""
+    """An initialized server, driven by an editor with ``profile``'s capabilities (changed by
+    ``adjust``), with ``folder`` (default: ``root``) as its workspace folder."""
     client = make_test_lsp_client()
     session = Editor(client, root, profile)
     if configuration is not None:
@@ -366,6 +383,15 @@ async def editor(
     def code_lens_refresh(params: None) -> None:
         session.lens_refreshes += 1
 
+    default_publish = client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def publish(params: types.PublishDiagnosticsParams) -> None:
+        session.published.append(
+            (time.monotonic(), params.uri, params.version, list(params.diagnostics))
+        )
+        default_publish(params)
+
+    client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
     client.feature(types.CLIENT_REGISTER_CAPABILITY)(register)
     client.feature(types.WORKSPACE_APPLY_EDIT)(apply_edit)
     client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(code_lens_refresh)
@@ -387,12 +413,15 @@ async def editor(
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     await client.start_io(sys.executable, "-m", "lsp_server", env=environment)
     capabilities = client_capabilities(PROFILES[profile])
-    folder = types.WorkspaceFolder(uri=uri_of(root, "").rstrip("/"), name=root.name)
-    await client.initialize_session(
+    if adjust is not None:
+        adjust(capabilities)
+    workspace = folder or root
+    item = types.WorkspaceFolder(uri=uri_of(workspace, "").rstrip("/"), name=workspace.name)
+    session.initialize_result = await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,
-            root_uri=folder.uri,
-            workspace_folders=[folder],
+            root_uri=item.uri,
+            workspace_folders=[item],
             initialization_options=options,
         )
     )
