@@ -129,11 +129,11 @@ def read_manifest(root: str, config: Config) -> Manifest:
             data = handle.read()
     except FileNotFoundError:
         return Manifest(path=config.manifest, exists=False)
-    except OSError as exc:
+    except OSError as exc:  # it is there (a folder, no permission...): never "created" over it
         problem = codes.MANIFEST_INVALID.problem(
             config.manifest, None, f"cannot be read: {exc.strerror or exc}"
         )
-        return Manifest(path=config.manifest, exists=False, problems=(problem,))
+        return Manifest(path=config.manifest, exists=True, problems=(problem,))
     try:
         text = decode_source(data)
     except DecodeError as exc:

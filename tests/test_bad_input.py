@@ -243,6 +243,20 @@ def test_configuration_that_is_not_a_table(
     assert (result.returncode, result.stdout, result.stderr) == (2, "", message)
 
 
+def test_manifest_that_cannot_be_read_is_not_created_over(repo: Path) -> None:
+    (repo / "migrations.toml").unlink()
+    (repo / "migrations.toml").mkdir()
+    code, problems, _ = check(repo)
+    assert code == 1
+    assert [(p["code"], p["message"]) for p in problems] == [
+        ("MM003", "cannot be read: Is a directory")
+    ]
+    result = run_module("update", cwd=repo)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "error: migrations.toml: cannot be read: Is a directory\n"
+    assert (repo / "migrations.toml").is_dir()
+
+
 def test_manifest_setting_outside_the_repository(repo: Path) -> None:
     (repo / "pyproject.toml").write_text(
         '[tool.django-migration-manifest]\nmanifest = "../elsewhere.toml"\n'
