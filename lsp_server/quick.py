@@ -112,13 +112,13 @@ def quick_report(
         for decl in decls
         if decl.method != ReadMethod.NONE.value and decl.has_migration_class
     ]
-    full: dict[str, MigrationFile] = {path: parsed}
+    read: dict[str, MigrationFile] = {path: parsed}
 
     def locate(migration: Migration, attribute: str, written: DepKey) -> Ref | None:
         """Where a reference is written (for problems on the exact string), as the index does."""
-        found = full.get(migration.path)
+        found = read.get(migration.path)
         if found is None:
-            found = full[migration.path] = read_full(root, migration.path)
+            found = read[migration.path] = read_full(root, migration.path)
         refs: tuple[Ref, ...] = getattr(found, attribute, ())
         return next((r for r in refs if dep_key(r) == written), None)
 

@@ -55,7 +55,7 @@ def merge_feature(repo: DjangoRepo) -> list[str]:
     before = set(repo.snapshot())
     assert repo.merge("feature") != 0
     assert repo.unmerged() == {MANIFEST}
-    return sorted(set(repo.snapshot()) - before) + [MANIFEST]
+    return [*sorted(set(repo.snapshot()) - before), MANIFEST]
 
 
 def one_leaf_per_app(

@@ -85,14 +85,17 @@ async def test_conflict_appears_on_merge_and_renumber_fixes_it(
         renumber = actions[0]
         assert isinstance(renumber, types.CodeAction)
         assert renumber.kind == types.CodeActionKind.QuickFix
-        assert renumber.diagnostics and renumber.diagnostics[0].code == "MM009"
+        assert renumber.diagnostics
+        assert renumber.diagnostics[0].code == "MM009"
         if profile == "vscode":  # RenameFile in documentChanges
-            assert renumber.edit is not None and renumber.command is None
+            assert renumber.edit is not None
+            assert renumber.command is None
             assert renumber.is_preferred
             kinds = [getattr(c, "kind", "edit") for c in renumber.edit.document_changes or []]
             assert kinds == ["edit", "edit", "edit", "rename"]
         else:  # no RenameFile support declared: the server applies the plan on disk
-            assert renumber.edit is None and renumber.command is not None
+            assert renumber.edit is None
+            assert renumber.command is not None
             assert renumber.command.command == "djangoMigrationManifest.resolve"
         await session.run_action(renumber)
         # diagnostics clear everywhere, open or not, the renamed-away file included
@@ -129,7 +132,8 @@ async def test_merge_migration_instead(git: Git, profile: str, oracle: Oracle) -
             kinds = [getattr(c, "kind", "edit") for c in merge.edit.document_changes or []]
             assert kinds == ["edit", "create", "edit"]
         else:
-            assert merge.command is not None and merge.edit is None
+            assert merge.command is not None
+            assert merge.edit is None
         await session.run_action(merge)
         await session.wait_codes(OURS)
         await session.wait_codes(THEIRS)

@@ -5,7 +5,7 @@ migrations.toml problem on its line, and edits racing their results."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,7 +45,8 @@ async def test_makemigrations_in_a_terminal_makes_the_manifest_stale(
         # a new model, and Django's own makemigrations in a terminal
         repo.write(
             "blog/models/note.py",
-            "from django.db import models\n\n\nclass BlogNote(models.Model):\n    text = models.TextField()\n",
+            "from django.db import models\n\n\n"
+            "class BlogNote(models.Model):\n    text = models.TextField()\n",
         )
         result = manage(repo.root, "makemigrations", "blog", database=tmp_path / "db.sqlite3")
         assert result.returncode == 0, result.stdout + result.stderr
@@ -143,7 +144,7 @@ async def test_unparsable_buffers(git: Git) -> None:
         await session.wait_codes(TAG)
 
 
-MANIFEST_CASES = {
+MANIFEST_CASES: dict[str, tuple[Callable[[str], str], str, str, int]] = {
     # case: (how the text changes, the code, the line that must carry it)
     "duplicate-key": (
         lambda t: t + '\n[apps.shop]\nhead = "0001_initial"\npath = "shop/migrations"\n',
@@ -221,7 +222,7 @@ async def test_only_the_newest_version_is_shown(git: Git) -> None:
         last = session.versions[TAG]
         # the last edit (number 29) points back at 0001_initial: nothing to show
         await asyncio.sleep(0.5)
-        versions = [v for _, u, v, _ in session.published if u == uri]
+        versions = [v or 0 for _, u, v, _ in session.published if u == uri]
         assert versions == sorted(versions)
         assert session.diagnostics(TAG) == []
         if versions:
@@ -229,7 +230,7 @@ async def test_only_the_newest_version_is_shown(git: Git) -> None:
         session.change(TAG, text.replace("'0001_initial'", "'0009_nope'", 1))
         # 0001_initial is a leaf now too
         await session.wait_codes(TAG, "MM009", "MM110")
-        versions = [v for _, u, v, _ in session.published if u == uri]
+        versions = [v or 0 for _, u, v, _ in session.published if u == uri]
         assert versions[-1] == last + 1
 
 
