@@ -69,8 +69,10 @@ class Renderer:
                 cache[path] = Lines(text_of(path) or "", self.encoding)
             return cache[path]
 
-        found = [self.problem(p, lines, lines_of) for p in report.problems]
-        found += [self.finding(f, lines) for f in report.findings]
+        found = [
+            self.problem(p, lines, lines_of) for p in sorted(report.problems, key=Problem.sort_key)
+        ]
+        found += [self.finding(f, lines) for f in sorted(report.findings, key=Finding.sort_key)]
         return found
 
     def problem(

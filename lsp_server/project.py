@@ -397,8 +397,9 @@ class ProjectState:
             return [p for p in self.check() if p.path == path]
         found: list[Problem] = []
         for problem in index.problems_for(path):
-            if problem.code == codes.MULTIPLE_LEAVES.code and problem.path != path:
-                problem = _relocated_leaves(problem, path, index)
+            if problem.code == codes.MULTIPLE_LEAVES.code:
+                decl = index.decls.get(path)
+                problem = relocated_leaves(problem, path, decl.class_span if decl else None)
             found.append(problem)
         found.extend(self.derived().get(path, ()))
         known = {(p.code, p.span, p.message) for p in found}
@@ -631,14 +632,15 @@ def _stat(full: str) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _relocated_leaves(problem: Problem, path: str, index: WorkspaceIndex) -> Problem:
-    """The multiple-leaves problem as seen from another leaf: on its own ``class Migration``,
-    related to the other leaves."""
-    decl = index.decls.get(path)
+def relocated_leaves(problem: Problem, path: str, span: Span | None) -> Problem:
+    """The multiple-leaves problem (which ``check`` puts on the first leaf) as seen from
+    another leaf: on its own ``class Migration``, related to the other leaves."""
+    if problem.path == path:
+        return problem
     others = [Location(problem.path, problem.span), *problem.related]
     return dataclasses.replace(
         problem,
         path=path,
-        span=decl.class_span if decl is not None else None,
+        span=span,
         related=tuple(location for location in others if location.path != path),
     )

@@ -41,7 +41,7 @@ from manifest_core.project import (
 )
 from manifest_core.reader import parse_migration, read_declarations
 
-from .project import FileReport, lint_settings_for
+from .project import FileReport, lint_settings_for, relocated_leaves
 from .settings import Settings
 
 #: Graph problems that one app's graph decides on its own.
@@ -129,14 +129,13 @@ def quick_report(
     key = (label, opened.name)
     if len(leaves) > 1 and key in leaves:
         heads = [graph.migrations[leaf] for leaf in leaves]
-        ordered = sorted(heads, key=lambda m: m.path != path)
         summary = AppSummary(
             label,
             folder,
-            tuple(Head(m.name, m.path, m.decl.class_span) for m in ordered),
+            tuple(Head(m.name, m.path, m.decl.class_span) for m in heads),
             len(migrations),
         )
-        problems.append(multiple_leaves(summary))
+        problems.append(relocated_leaves(multiple_leaves(summary), path, opened.class_span))
     findings: tuple[Finding, ...] = ()
     if settings.lint.enabled and len(text) <= settings.max_file_size:
         try:

@@ -80,6 +80,8 @@ class Document:
     task: asyncio.Task[None] | None = None
     pending: bool = False
     warned_large: bool = False
+    #: Set once ``didOpen`` is handled (requests about the document wait for it).
+    opened: asyncio.Event | None = None
 
 
 class MigrationServer(LanguageServer):
@@ -194,6 +196,12 @@ class MigrationServer(LanguageServer):
             logger.debug("%s", traceback.format_exc())
             return None
 
+    @property
+    def encoding(self) -> str:
+        """The negotiated position encoding: ``utf-8``, ``utf-16`` or ``utf-32``."""
+        value = self.workspace.position_encoding or UTF16
+        return str(getattr(value, "value", value))
+
     def renderer(self, state: ProjectState) -> Renderer:
         open_uris = tuple(
             (doc.path, doc.uri)
@@ -202,7 +210,7 @@ class MigrationServer(LanguageServer):
         )
         return Renderer(
             root=state.root,
-            encoding=str(self.workspace.position_encoding or UTF16),
+            encoding=self.encoding,
             related_information=bool(
                 self.capability("text_document.publish_diagnostics.related_information", False)
                 or self.pull
@@ -490,7 +498,7 @@ class MigrationServer(LanguageServer):
         self, params: types.DocumentDiagnosticParams
     ) -> types.DocumentDiagnosticReport:
         uri = params.text_document.uri
-        state, path = self._state_for(uri)
+        state, path = await self._state_for(uri)
         empty = types.RelatedFullDocumentDiagnosticReport(items=[])
         if state is None or path is None:
             return empty
@@ -548,9 +556,16 @@ class MigrationServer(LanguageServer):
         return types.WorkspaceDiagnosticReport(items=items)
 
     # -- documents ---------------------------------------------------------------------------------
-    def _state_for(self, uri: str) -> tuple[ProjectState | None, str | None]:
+    async def _projects_known(self) -> None:
+        """Wait until ``initialized`` has set up the workspace's projects."""
+        if self._roots_ready is not None and not self._roots_ready.is_set():
+            await self._roots_ready.wait()
+
+    async def _state_for(self, uri: str) -> tuple[ProjectState | None, str | None]:
+        """The project and path of a document, once the workspace's projects are known."""
+        await self._projects_known()
         document = self.documents.get(uri)
-        if document is not None:
+        if document is not None and document.state is not None:
             return document.state, document.path
         return self.project_of(uri)
 
@@ -558,15 +573,23 @@ class MigrationServer(LanguageServer):
         item = params.text_document
         # known at once: edits may arrive while the projects are still being set up
         document = self.documents[item.uri] = Document(item.uri, None, None, item.version)
+        document.opened = asyncio.Event()
+        try:
+            await self._open(document)
+        finally:
+            document.opened.set()
+
+    async def _open(self, document: Document) -> None:
+        uri = document.uri
         if self._roots_ready is not None:
             await self._roots_ready.wait()
-        if self.documents.get(item.uri) is not document:
+        if self.documents.get(uri) is not document:
             return  # closed meanwhile
-        state, path = self.project_of(item.uri)
-        if state is None and uris.to_fs_path(item.uri) is not None and _ours(item.uri):
-            folder = os.path.dirname(uris.to_fs_path(item.uri) or "")
+        state, path = self.project_of(uri)
+        if state is None and uris.to_fs_path(uri) is not None and _ours(uri):
+            folder = os.path.dirname(uris.to_fs_path(uri) or "")
             state = self._project_for_folder(folder)  # a file outside every workspace folder
-            state, path = self.project_of(item.uri)
+            state, path = self.project_of(uri)
         document.state, document.path = state, path
         if state is None or path is None:
             return
@@ -664,6 +687,8 @@ class MigrationServer(LanguageServer):
         document = self.documents.get(uri)
         if document is None:
             return
+        if document.opened is not None and not document.opened.is_set():
+            await document.opened.wait()
         if document.timer is not None:
             document.timer.cancel()
             self._start(document)
@@ -674,7 +699,7 @@ class MigrationServer(LanguageServer):
         """A backstop for clients that do not report file changes: re-read the saved file and
         its folder, then look for cycles through several apps."""
         uri = params.text_document.uri
-        state, path = self._state_for(uri)
+        state, path = await self._state_for(uri)
         if state is None or path is None:
             return
         await self._flush(uri)
@@ -827,7 +852,7 @@ class MigrationServer(LanguageServer):
         self, params: types.CodeActionParams
     ) -> list[types.CodeAction | types.Command] | None:
         uri = params.text_document.uri
-        state, path = self._state_for(uri)
+        state, path = await self._state_for(uri)
         if state is None or path is None or not state.settings.code_actions:
             return None
         await self._flush(uri)
@@ -846,6 +871,7 @@ class MigrationServer(LanguageServer):
     async def cmd_resolve(self, *args: object) -> dict[str, Any]:
         """Resolve the conflicts (every conflicted app, or ``apps``) on disk, as
         ``python -m manifest_core resolve`` does: atomic, ``git mv``, staged as configured."""
+        await self._projects_known()
         options = _options(args)
         state = self._project_arg(options)
         if state is None:
@@ -921,6 +947,7 @@ class MigrationServer(LanguageServer):
     async def cmd_update_manifest(self, *args: object) -> dict[str, Any]:
         """Regenerate migrations.toml: through the editor (``workspace/applyEdit``) when it can,
         else on disk."""
+        await self._projects_known()
         options = _options(args)
         state = self._project_arg(options)
         if state is None:
@@ -982,6 +1009,7 @@ class MigrationServer(LanguageServer):
         return answer
 
     async def cmd_show_info(self, *args: object) -> dict[str, Any]:
+        await self._projects_known()
         projects = []
         for state in list(self.projects.values()):
             index = state.index
@@ -1005,7 +1033,7 @@ class MigrationServer(LanguageServer):
             "pygls": _version("pygls"),
             "python": sys.version.split()[0],
             "diagnostics": "pull" if self.pull else "push",
-            "position_encoding": str(self.workspace.position_encoding),
+            "position_encoding": self.encoding,
             "watching_files": "client"
             if self._watching
             else (
@@ -1025,6 +1053,7 @@ class MigrationServer(LanguageServer):
         return info
 
     async def cmd_reindex(self, *args: object) -> dict[str, Any]:
+        await self._projects_known()
         for state in list(self.projects.values()):
             await self._wait_loaded(state)
             task = self._loads[state.root] = asyncio.ensure_future(self._load(state))
@@ -1063,7 +1092,7 @@ class MigrationServer(LanguageServer):
     async def _navigate(
         self, uri: str, needs: bool, job: Callable[[ProjectState, str], T]
     ) -> T | None:
-        state, path = self._state_for(uri)
+        state, path = await self._state_for(uri)
         if state is None or path is None or not needs:
             return None
         await self._flush(uri)
@@ -1074,11 +1103,11 @@ class MigrationServer(LanguageServer):
         return await self.run(state, job, state, path)
 
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
-        state, _ = self._state_for(params.text_document.uri)
+        state, _ = await self._state_for(params.text_document.uri)
         enabled = state is not None and state.settings.hover
         formats = self.capability("text_document.hover.content_format", []) or []
         markdown = not formats or types.MarkupKind.Markdown in formats
-        encoding = str(self.workspace.position_encoding or UTF16)
+        encoding = self.encoding
 
         def job(state: ProjectState, path: str) -> types.Hover | None:
             text = state.text_of(path) or ""
@@ -1103,9 +1132,9 @@ class MigrationServer(LanguageServer):
         return await self._navigate(params.text_document.uri, enabled, job)
 
     async def definition(self, params: types.DefinitionParams) -> types.Location | None:
-        state, _ = self._state_for(params.text_document.uri)
+        state, _ = await self._state_for(params.text_document.uri)
         enabled = state is not None and state.settings.definition
-        encoding = str(self.workspace.position_encoding or UTF16)
+        encoding = self.encoding
 
         def job(state: ProjectState, path: str) -> types.Location | None:
             line, column = Lines(state.text_of(path) or "", encoding).to_core(params.position)
@@ -1120,9 +1149,9 @@ class MigrationServer(LanguageServer):
     async def document_link(
         self, params: types.DocumentLinkParams
     ) -> list[types.DocumentLink] | None:
-        state, _ = self._state_for(params.text_document.uri)
+        state, _ = await self._state_for(params.text_document.uri)
         enabled = state is not None and state.settings.document_links
-        encoding = str(self.workspace.position_encoding or UTF16)
+        encoding = self.encoding
 
         def job(state: ProjectState, path: str) -> list[types.DocumentLink]:
             lines = Lines(state.text_of(path) or "", encoding)
@@ -1145,9 +1174,9 @@ class MigrationServer(LanguageServer):
         return await self._navigate(params.text_document.uri, enabled, job)
 
     async def code_lens(self, params: types.CodeLensParams) -> list[types.CodeLens] | None:
-        state, _ = self._state_for(params.text_document.uri)
+        state, _ = await self._state_for(params.text_document.uri)
         enabled = state is not None and state.settings.code_lens
-        encoding = str(self.workspace.position_encoding or UTF16)
+        encoding = self.encoding
 
         def job(state: ProjectState, path: str) -> list[types.CodeLens]:
             lines = Lines(state.text_of(path) or "", encoding)

@@ -191,6 +191,17 @@ class Editor:
             path, lambda found: sorted(str(d.code) for d in found) == wanted, timeout
         )
 
+    async def wait_indexed(self, timeout: float = TIMEOUT) -> float:
+        """Wait until the server reports indexing done (its work-done progress ends); when."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for reports in self.client.progress_reports.values():
+                if any(isinstance(r, types.WorkDoneProgressEnd) for r in reports):
+                    return time.monotonic()
+            if time.monotonic() > deadline:
+                raise AssertionError("indexing never ended")
+            await asyncio.sleep(0.005)
+
     async def pull(self, path: str) -> list[types.Diagnostic]:
         report = await self.client.text_document_diagnostic_async(
             types.DocumentDiagnosticParams(types.TextDocumentIdentifier(self.uri(path)))
