@@ -515,6 +515,14 @@ def test_one_app_at_a_time(repo: DjangoRepo) -> None:
 
     diverge(repo, on_main=main, on_feature=feature)
     assert repo.merge("feature") != 0
+    untouched = repo.snapshot()
+    assert repo.resolve("--app", "shop") == (
+        1,
+        "Nothing to resolve in shop: no app there has two leaf migrations.\n"
+        "note: migrations.toml is left as it is: blog, wiki still have several leaf migrations\n",
+        "",
+    )
+    assert repo.snapshot() == untouched
     code, data = repo.resolve_json("--app", "blog")
     assert code == 0
     assert list(data["apps"]) == ["blog"]

@@ -134,7 +134,8 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
         ctx.json(_json(resolution, context, strategy, args.dry_run, done, staged, untracked, error))
     else:
         staging = context.is_git and not args.no_stage and settings.stage
-        for line in _text(resolution, context, ctx.fmt, args.dry_run, done, staging):
+        lines = _text(resolution, context, ctx.fmt, args.dry_run, done, staging, args.app)
+        for line in lines:
             ctx.print(line)
         for path in untracked:
             ctx.print(f"note: {path} is not tracked by git (it was not before); add it yourself.")
@@ -168,8 +169,15 @@ def _text(
     dry_run: bool,
     applied: bool,
     staging: bool,
+    scope: list[str] | None = None,
 ) -> list[str]:
     lines: list[str] = []
+    if resolution.nothing_to_do and scope:
+        apps = ", ".join(sorted(set(scope)))
+        return [
+            f"Nothing to resolve in {apps}: no app there has two leaf migrations.",
+            *(f"note: {note}" for note in resolution.notes),
+        ]
     if resolution.nothing_to_do:
         return [NOTHING]
     default = context.default_branch or "none found"

@@ -45,7 +45,8 @@ class Resolution:
     #: ``manage.py migrate`` commands for databases that applied migrations that move.
     migrate_commands: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    #: True when there was nothing to resolve at all (no conflict anywhere).
+    #: True when there was nothing to resolve (no conflict anywhere, or none in the apps asked
+    #: for).
     nothing_to_do: bool = False
     #: Edits that rewrite references, as (path, line, old name, new name), for the report.
     references: tuple[tuple[str, int, str, str], ...] = ()

@@ -216,6 +216,11 @@ class _Planner:
             creates.append(manifest_edit)
         elif manifest_edit is not None:
             edits_out.append(manifest_edit)
+        if not (edits_out or creates or self.renames):
+            # Only apps out of scope are conflicted, and they keep migrations.toml conflicted.
+            return Resolution(
+                Plan("resolve: nothing to do"), notes=tuple(self.notes), nothing_to_do=True
+            )
         plan = Plan(
             title=self.title(),
             edits=tuple(sorted(edits_out, key=lambda e: (e.path, e.span))),
