@@ -204,6 +204,9 @@ def test_database_errors(tmp_path: Path) -> None:
     ):
         applied_migrations(f"sqlite:///{missing}")
     assert not missing.exists()  # never created
+    folder = f"--database-url sqlite:///{tmp_path}: {tmp_path} is a folder"
+    with pytest.raises(DatabaseError, match=rf"^{folder}, not a database file$"):
+        applied_migrations(f"sqlite:///{tmp_path}")
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_text("not a database, just text that is long enough" * 20)
     with pytest.raises(DatabaseError, match="is not a SQLite database"):

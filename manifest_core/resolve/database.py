@@ -49,6 +49,8 @@ def _sqlite(url: str, cwd: str) -> set[Key]:
     if not path or path == ":memory:":
         raise DatabaseError(f"--database-url {url}: name a database file")
     full = path if os.path.isabs(path) else os.path.join(cwd, path)
+    if os.path.isdir(full):
+        raise DatabaseError(f"--database-url {url}: {full} is a folder, not a database file")
     if not os.path.isfile(full):
         raise DatabaseError(f"--database-url {url}: {full} does not exist")
     try:
