@@ -64,6 +64,7 @@ from .sources import (
     all_refs,
     dependency_insertion,
     fingerprint,
+    quote_style,
     replacement_literal,
     source_text,
     span_text,
@@ -516,7 +517,7 @@ class _Planner:
         names = [k[1] for k in leaves]
         name = merge_name(names)
         folder = self.project.apps[label].path
-        quote = self._quote_style(self.graph.migrations[leaves[0]].path)
+        quote = quote_style(self.text(self.graph.migrations[leaves[0]].path) or "")
         self.creates.append(FileCreate(f"{folder}/{name}.py", merge_source(label, names, quote)))
         self.groups[label] = [
             (
@@ -535,10 +536,6 @@ class _Planner:
                 created=name,
             )
         )
-
-    def _quote_style(self, path: str) -> str:
-        text = self.text(path) or ""
-        return '"' if re.search(r"\(\s*\"", text) and not re.search(r"\(\s*'", text) else "'"
 
     def continue_app(self, label: str) -> None:
         """An app that an earlier step renamed: its later migrations keep the same shift."""

@@ -80,6 +80,11 @@ def fingerprint(text: str, file: MigrationFile) -> str:
     return text
 
 
+def quote_style(text: str) -> str:
+    """The quote a module writes its tuples' strings with: ``"`` (black) or ``'`` (Django)."""
+    return '"' if re.search(r"\(\s*\"", text) and not re.search(r"\(\s*'", text) else "'"
+
+
 @dataclass(frozen=True)
 class Insertion:
     """Where and what to insert to add one dependency to a ``dependencies`` literal."""
@@ -116,7 +121,7 @@ def dependency_insertion(text: str, app: str, name: str) -> Insertion | None:
     if not isinstance(value, (ast.List, ast.Tuple)) or value.end_lineno is None:
         return None
     index = LineIndex(text)
-    quote = '"' if re.search(r"\(\s*\"", text) and not re.search(r"\(\s*'", text) else "'"
+    quote = quote_style(text)
     item_text = f"({quote}{app}{quote}, {quote}{name}{quote})"
     lines = text.splitlines()
 
