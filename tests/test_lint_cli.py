@@ -77,6 +77,14 @@ def test_nothing_new_since_a_ref_is_clean(git: Git) -> None:
     assert "0003_order_is_gift.py:15:19: error[ML001] add-not-null-field" in out
 
 
+def test_lint_all_without_migrations_says_there_are_none(tmp_path: Path) -> None:
+    assert run_cli("--root", str(tmp_path), "--no-cache", "lint", "--all") == (
+        0,
+        f"No migrations found under {tmp_path}: nothing to lint.\n",
+        "",
+    )
+
+
 def test_tables_created_on_the_branch_are_new_unless_configured_otherwise(git: Git) -> None:
     deployed_shop(git)
     git("checkout", "-q", "-b", "feature")

@@ -151,6 +151,7 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
     skipped: list[str] = []
     explicit = False
     unreadable = unreadable_files(project)
+    nothing: str | None = None  #: why nothing is linted, when no migration is chosen
     if args.paths:
         keys, skipped = _paths(project, args.paths, ctx.root)
         explicit = True
@@ -159,6 +160,8 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         skipped = [p for p in skipped if p not in unreadable]
     elif args.all or settings.new_migrations == "all":
         keys = all_migrations(project)
+        if not keys and not unreadable:
+            nothing = f"No migrations found under {ctx.root}: nothing to lint."
     else:
         if baseline is None:
             configured = ctx.config.default_branch
@@ -179,6 +182,11 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
             )
         keys = sorted(new)
         unreadable = {p: r for p, r in unreadable.items() if p not in present}
+        if not keys and not unreadable:
+            nothing = (
+                f"No migration is new since {baseline}: nothing to lint "
+                "(lint --all checks every migration)."
+            )
 
     def run(current: Project) -> LintReport:
         return lint_project(
@@ -217,7 +225,7 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         report,
         settings,
         failed,
-        nothing_new=not keys and not unreadable and not args.paths,
+        nothing=nothing,
         fixed=fixed,
     )
     if error is not None:
@@ -319,7 +327,7 @@ def _output(
     settings: LintSettings,
     failed: bool,
     *,
-    nothing_new: bool,
+    nothing: str | None,
     fixed: list[tuple[str, str]],
 ) -> None:
     from .report import render_github, render_json, render_sarif, render_text, write_json
@@ -338,11 +346,8 @@ def _output(
         for line in render_github(report.findings):
             ctx.print(line)
     else:
-        if nothing_new:
-            ctx.print(
-                f"No migration is new since {report.baseline}: nothing to lint "
-                "(lint --all checks every migration)."
-            )
+        if nothing is not None:
+            ctx.print(nothing)
             return
         for path in report.skipped:
             ctx.print(f"{path}: not a migration of this project, skipped")
