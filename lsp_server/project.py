@@ -18,7 +18,7 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -126,6 +126,8 @@ class ProjectState:
     #: Cycles through several components (found after saves, off the editing path).
     _cycles: list[Problem] = field(default_factory=list)
     _structural: bool = False
+    #: Things the user should hear about, collected on the worker, logged by the server.
+    events: list[str] = field(default_factory=list)
     _dir_stats: dict[str, int] = field(default_factory=dict)
     _file_stats: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
@@ -271,9 +273,11 @@ class ProjectState:
             session.forget(path)
         return self._note(change)
 
-    def refresh(self, paths: Iterable[str], deleted: Iterable[str] = ()) -> Change:
+    def refresh(self, paths: Collection[str], deleted: Collection[str] = ()) -> Change:
         """Files created, changed or deleted on disk (watched files, saves, scans)."""
-        if self.index is None:
+        if self.index is None:  # not indexed (a configuration error): try again on its fix
+            if PYPROJECT in paths or PYPROJECT in deleted:
+                return self._reloaded()
             return Change()
         gone = set(deleted)
         change = Change()
@@ -286,6 +290,10 @@ class ProjectState:
                 if path in gone or not exists:
                     if not document.detached:
                         document.detached = True
+                        self.events.append(
+                            f"{path} was deleted on disk: its open buffer is left out of the "
+                            "project until it is saved again"
+                        )
                         change |= self._overlay(path, None)
                     continue
                 if document.detached:  # saved again (or recreated): the buffer is back
@@ -306,8 +314,12 @@ class ProjectState:
             config = None
         if config == self.index.config and self.config_error is None:
             return Change()
+        return self._reloaded()
+
+    def _reloaded(self) -> Change:
         self.load()
-        labels = frozenset(self.index.apps) if self.index is not None else frozenset()
+        index = self.index
+        labels: frozenset[str] = frozenset(index.apps) if index is not None else frozenset()
         return Change(apps=labels, manifest=True, reloaded=True)
 
     # -- problems ----------------------------------------------------------------------------------

@@ -463,6 +463,8 @@ class MigrationServer(LanguageServer):
     ) -> None:
         """Send what was computed (push), or note it for the client to pull; drop results for
         document versions that are no longer current."""
+        while state.events:
+            self.log(logging.INFO, state.events.pop(0))
         if not rendered:
             return
         renderer = self.renderer(state)
@@ -815,14 +817,20 @@ class MigrationServer(LanguageServer):
         old.close()
         new = self.projects[root] = ProjectState(root, settings)
         self.plans[root] = act.Plans()
-        for uri, document in self.documents.items():
-            if document.state is old:
-                document.state, document.path = self.project_of(uri)
         if not os.path.isdir(root):
             self.notify_user(logging.ERROR, f"{NAME}: the project root {root} does not exist")
         self._loads[root] = asyncio.ensure_future(self._load(new))
-        for document in self.documents.values():
-            if document.state is new:
+        self._adopt_documents()
+
+    def _adopt_documents(self) -> None:
+        """Give the open documents to the projects that now hold them (after a project was
+        added, removed or moved)."""
+        for uri, document in self.documents.items():
+            if document.state is not None and document.state.root in self.projects:
+                continue
+            state, path = self.project_of(uri)
+            document.state, document.path = state, path
+            if state is not None and path is not None:
                 self._start(document)
 
     async def did_change_folders(self, params: types.DidChangeWorkspaceFoldersParams) -> None:
@@ -830,6 +838,7 @@ class MigrationServer(LanguageServer):
             path = uris.to_fs_path(folder.uri)
             if path is not None:
                 self._project_for_folder(path)
+        self._adopt_documents()
         for folder in params.event.removed:
             path = uris.to_fs_path(folder.uri)
             if path is None:
