@@ -421,7 +421,13 @@ async def editor(
         code_action_or_command,
     )
 
-    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    repository = str(Path(__file__).resolve().parents[2])  # the server, installed or not
+    environment = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [repository, os.environ.get("PYTHONPATH")])),
+        **(env or {}),
+    }
     await client.start_io(sys.executable, "-m", "lsp_server", env=environment)
     capabilities = client_capabilities(PROFILES[profile])
     if adjust is not None:
