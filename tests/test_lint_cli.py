@@ -453,6 +453,8 @@ def test_configuration_errors_name_their_line(
 def test_unknown_rule_on_the_command_line(unsafe_project: Path) -> None:
     code, _, err = run_cli("--root", str(unsafe_project), "lint", "--all", "--select", "ML999")
     assert (code, err) == (2, "error: --select: 'ML999' is not a rule code or name\n")
+    code, _, err = run_cli("--root", str(unsafe_project), "lint", "--all", "--select", " , ")
+    assert (code, err) == (2, "error: --select: name at least one rule code or name\n")
 
 
 def test_lint_is_a_command_of_the_module(tmp_path: Path) -> None:

@@ -82,10 +82,11 @@ def _settings(args: argparse.Namespace, ctx: Context) -> LintSettings:
     from .settings import load_lint_settings
 
     settings = load_lint_settings(ctx.root, ctx.config.extra.get("lint"))
+    select = _split(args.select) if args.select is not None else None
+    if select == []:  # an empty $RULES in a script would silently lint nothing
+        raise UsageError("--select: name at least one rule code or name")
     try:
-        return settings.selecting(
-            _split(args.select) if args.select is not None else None, _split(args.ignore)
-        )
+        return settings.selecting(select, _split(args.ignore))
     except ValueError as exc:
         raise UsageError(f"--{exc}") from None
 
