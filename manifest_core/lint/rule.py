@@ -257,6 +257,3 @@ class MigrationContext:
         if isinstance(table, str) and isinstance(column, str):
             return f'"{table}"."{column}"'
         return f"{model.name}.{column}"
-
-    def line_of(self, site: Site) -> int:
-        return site.op.span.line
