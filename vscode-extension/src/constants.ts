@@ -60,8 +60,12 @@ export const FORWARDED: Readonly<Record<string, string>> = {
 /** Files whose changes on disk the server hears about (`workspace/didChangeWatchedFiles`). */
 export const WATCHED_GLOBS = ['**/migrations/*.py', '**/migrations.toml'] as const;
 
-/** The documents the server is given (`textDocument/didOpen`...). */
+/**
+ * The documents the server is given (`textDocument/didOpen`...): migration modules and the
+ * manifest, as the Neovim and Emacs configurations (editors/) attach it. Problems in files that
+ * are not open still arrive, through the workspace diagnostics VS Code's client pulls.
+ */
 export const DOCUMENT_SELECTOR = [
-  { scheme: 'file', language: 'python' },
+  { scheme: 'file', language: 'python', pattern: '**/migrations/*.py' },
   { scheme: 'file', pattern: '**/migrations.toml' },
 ];
