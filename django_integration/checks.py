@@ -168,6 +168,8 @@ class Finding:
     obj: str
     #: The app it concerns, so ``manage.py check <app_label>`` can leave others out.
     label: str | None = None
+    #: A hint for this case, instead of the check's own.
+    hint: str | None = None
 
 
 def check_migration_manifest(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
@@ -188,7 +190,7 @@ def check_migration_manifest(app_configs: Sequence[Any] | None = None, **kwargs:
         messages.append(
             kind(
                 finding.message,
-                hint=finding.check.hint,
+                hint=finding.hint or finding.check.hint,
                 obj=finding.obj,
                 id=f"{TAG}.{finding.check.id}",
             )
@@ -266,7 +268,11 @@ def _finding(problem: Problem, entries: Any, view: DjangoView | None) -> Finding
     message = problem.message
     if check is E005 and view is not None and label is not None:
         message = _unknown_app_message(label, entries[label].path, view)
-    return Finding(check, f"{message}.", where, label)
+    hint = None
+    if check is E003 and message.startswith("cannot be read"):
+        # not text (or not a file): the update refuses to edit what it cannot read
+        hint = f"Delete or move it, then run `{UPDATE_COMMAND}` to write it again."
+    return Finding(check, f"{message}.", where, label, hint)
 
 
 def _label_of(problem: Problem, entries: Any, view: DjangoView | None) -> str | None:

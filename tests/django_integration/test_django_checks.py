@@ -116,6 +116,25 @@ def test_empty_manifest(project: DjangoProject) -> None:
     )
 
 
+def test_e003_manifest_that_is_not_text(project: DjangoProject) -> None:
+    """update_migration_manifest never edits what it cannot read, so the hint says to delete it."""
+    project.manifest_path.write_bytes(b"\x00\xff binary")
+    assert failing(project.manage("check")) == errors(
+        "migrations.toml: (migration_manifest.E003) cannot be read as text: it contains NUL "
+        "bytes (a binary file?).\n"
+        f"\tHINT: Delete or move it, then run `{UPDATE}` to write it again.\n"
+    )
+    result = project.manage("update_migration_manifest")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "CommandError: migrations.toml was not written: migrations.toml:1: contains NUL bytes "
+        "(a binary file?)\n"
+    )
+    project.manifest_path.unlink()
+    assert project.manage("update_migration_manifest").returncode == 0
+    assert project.manifest == manifest_bytes(ENTRIES)
+
+
 def test_e005_unknown_apps(project: DjangoProject) -> None:
     """A deleted app, and one whose migrations MIGRATION_MODULES disables."""
     project.manifest_path.write_bytes(
