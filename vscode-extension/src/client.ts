@@ -1,6 +1,7 @@
 /** The language client: the server process of a launch plan, and what VS Code sends it. */
 import * as vscode from 'vscode';
 import {
+  BaseLanguageClient,
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
@@ -8,11 +9,14 @@ import {
   ShowMessageNotification,
   ShowMessageParams,
   Trace,
+  vsdiag,
+  WorkspaceDiagnosticRequest,
 } from 'vscode-languageclient/node';
-import { CLIENT_ID, DISPLAY_NAME, DOCUMENT_SELECTOR, SECTION, WATCHED_GLOBS } from './constants';
+import { CLIENT_ID, DIAGNOSTIC_SOURCE, DISPLAY_NAME, DOCUMENT_SELECTOR, SECTION, WATCHED_GLOBS } from './constants';
 import { LaunchPlan } from './launch';
 import { effectiveTrace, shouldNotify } from './logging';
 import { answerConfiguration, readSettings } from './settings';
+import { toWorkspaceReport, WireWorkspaceReport } from './workspaceDiagnostics';
 
 export interface ClientParts {
   client: LanguageClient;
@@ -20,11 +24,45 @@ export interface ClientParts {
   disposables: vscode.Disposable[];
 }
 
+/** `workspace/diagnostic`, made by the extension: see workspaceDiagnostics.ts. */
+function workspaceDiagnostics(client: () => BaseLanguageClient | undefined) {
+  return async (
+    previous: vsdiag.PreviousResultId[],
+    token: vscode.CancellationToken,
+    reporter: vsdiag.ResultReporter,
+  ): Promise<vsdiag.WorkspaceDiagnosticReport> => {
+    const language = client();
+    if (!language || !language.isRunning()) {
+      return { items: [] };
+    }
+    const params = {
+      identifier: DIAGNOSTIC_SOURCE,
+      previousResultIds: previous.map((p) => ({ uri: language.code2ProtocolConverter.asUri(p.uri), value: p.value })),
+    };
+    try {
+      const answer = (await language.sendRequest(WorkspaceDiagnosticRequest.type, params, token)) as WireWorkspaceReport | null;
+      if (!answer || token.isCancellationRequested) {
+        return { items: [] };
+      }
+      const converters = {
+        asUri: (uri: string) => language.protocol2CodeConverter.asUri(uri),
+        asDiagnostics: (items: unknown[], t: vscode.CancellationToken) =>
+          language.protocol2CodeConverter.asDiagnostics(items as never, t),
+      };
+      reporter(await toWorkspaceReport(answer, previous, converters, token));
+      return { items: [] };
+    } catch (error) {
+      return language.handleFailedRequest(WorkspaceDiagnosticRequest.type, token, error, { items: [] });
+    }
+  };
+}
+
 /** The client's options for a launch plan (exported for the record: see the README). */
 export function clientOptions(
   plan: LaunchPlan,
   channel: vscode.LogOutputChannel,
   watchers: vscode.FileSystemWatcher[],
+  client: () => BaseLanguageClient | undefined = () => undefined,
 ): LanguageClientOptions {
   return {
     documentSelector: DOCUMENT_SELECTOR,
@@ -35,6 +73,8 @@ export function clientOptions(
     // what changes behind the editor's back (makemigrations, git checkout, resolve in a terminal)
     synchronize: { fileEvents: watchers },
     middleware: {
+      // files whose problems went away are cleared (see workspaceDiagnostics.ts)
+      provideWorkspaceDiagnostics: (previous, token, reporter) => workspaceDiagnostics(client)(previous, token, reporter),
       workspace: {
         // the server's keys only: VS Code's section also holds the client's own settings
         configuration: (params, token, next) =>
@@ -77,7 +117,9 @@ export function createClient(
     options: { cwd: plan.executable.options.cwd, env: plan.executable.options.env },
   };
   const serverOptions: ServerOptions = { run: executable, debug: executable };
-  const client = new LanguageClient(CLIENT_ID, DISPLAY_NAME, serverOptions, clientOptions(plan, channel, watchers));
+  let created: LanguageClient | undefined;
+  const client = new LanguageClient(CLIENT_ID, DISPLAY_NAME, serverOptions, clientOptions(plan, channel, watchers, () => created));
+  created = client;
   // before start(): replaces the client's own handler, to honour showNotifications
   client.onNotification(ShowMessageNotification.type, showMessage(channel, folder));
   return { client, disposables: watchers };

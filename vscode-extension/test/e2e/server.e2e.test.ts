@@ -203,7 +203,8 @@ for (const testCase of CASES) {
         assert.match(status, /^A {2}blog\/migrations\/0004_blog_post\.py$/m, 'staged for the merge commit');
         assert.match(status, /^M {2}migrations\.toml$/m);
 
-        const files = [project.ours, project.manifest, moved];
+        // the old file is still open in the editor (its tab shows it deleted): no conflict either
+        const files = [project.ours, project.manifest, moved, project.theirs];
         await eventually(
           async () => {
             const now = await diagnosticsOf(editor!, testCase.mode, files);

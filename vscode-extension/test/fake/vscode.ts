@@ -236,3 +236,282 @@ export const commands = {
     return Promise.resolve(handler ? handler(...args) : undefined);
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// What vscode-languageclient touches when it runs (the activation test starts the real client):
+// documents, diagnostic collections, tabs, progress, and classes its own classes extend. Anything
+// else resolves to a no-op (see `module.exports` below).
+
+export const version = '1.82.0';
+export const env = { appName: 'Visual Studio Code (fake)', language: 'en', machineId: 'fake', uiKind: 1, openExternal: async () => true };
+
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
+}
+
+export class Range {
+  readonly start: Position;
+  readonly end: Position;
+  constructor(a: any, b: any, c?: number, d?: number) {
+    [this.start, this.end] = typeof a === 'number' ? [new Position(a, b), new Position(c!, d!)] : [a, b];
+  }
+}
+
+export class Location {
+  constructor(
+    readonly uri: Uri,
+    readonly range: Range,
+  ) {}
+}
+
+export class Diagnostic {
+  code: any;
+  source: string | undefined;
+  relatedInformation: any;
+  tags: any;
+  constructor(
+    readonly range: Range,
+    readonly message: string,
+    readonly severity: number = 0,
+  ) {}
+}
+
+export class DiagnosticRelatedInformation {
+  constructor(
+    readonly location: Location,
+    readonly message: string,
+  ) {}
+}
+
+export const DiagnosticSeverity = { Error: 0, Warning: 1, Information: 2, Hint: 3 };
+export const DiagnosticTag = { Unnecessary: 1, Deprecated: 2 };
+
+export class Disposable {
+  constructor(private readonly callback: () => unknown = () => undefined) {}
+  static from(...items: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => items.forEach((item) => item.dispose()));
+  }
+  dispose(): void {
+    this.callback();
+  }
+}
+
+export class CancellationError extends Error {}
+
+export class CancellationTokenSource {
+  private readonly emitter = new EventEmitter<void>();
+  readonly token = { isCancellationRequested: false, onCancellationRequested: this.emitter.event };
+  cancel(): void {
+    this.token.isCancellationRequested = true;
+    this.emitter.fire();
+  }
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+export class CodeActionKind {
+  static readonly Empty = new CodeActionKind('');
+  static readonly QuickFix = new CodeActionKind('quickfix');
+  static readonly Refactor = new CodeActionKind('refactor');
+  static readonly Source = new CodeActionKind('source');
+  static readonly SourceOrganizeImports = new CodeActionKind('source.organizeImports');
+  static readonly SourceFixAll = new CodeActionKind('source.fixAll');
+  constructor(readonly value: string) {}
+  append(part: string): CodeActionKind {
+    return new CodeActionKind(this.value ? `${this.value}.${part}` : part);
+  }
+}
+
+export interface FakeDocument {
+  uri: Uri;
+  fileName: string;
+  languageId: string;
+  version: number;
+  isClosed: boolean;
+  isUntitled: boolean;
+  isDirty: boolean;
+  getText(): string;
+}
+
+const documentEvents = {
+  open: new EventEmitter<FakeDocument>(),
+  close: new EventEmitter<FakeDocument>(),
+};
+
+(workspace as any).textDocuments = [] as FakeDocument[];
+(workspace as any).notebookDocuments = [];
+(workspace as any).onDidOpenTextDocument = documentEvents.open.event;
+(workspace as any).onDidCloseTextDocument = documentEvents.close.event;
+(workspace as any).applyEdit = async () => false;
+(workspace as any).createFileSystemWatcher = (glob: unknown) => {
+  const events = [new EventEmitter<Uri>(), new EventEmitter<Uri>(), new EventEmitter<Uri>()];
+  return { glob, onDidCreate: events[0].event, onDidChange: events[1].event, onDidDelete: events[2].event, dispose() {} };
+};
+
+/** Open a file as VS Code does: a text document, `onDidOpenTextDocument`. */
+export function openDocument(file: string, languageId: string): FakeDocument {
+  const document: FakeDocument = {
+    uri: Uri.file(file),
+    fileName: file,
+    languageId,
+    version: 1,
+    isClosed: false,
+    isUntitled: false,
+    isDirty: false,
+    getText: () => fs.readFileSync(file, 'utf8'),
+  };
+  (workspace as any).textDocuments.push(document);
+  documentEvents.open.fire(document);
+  return document;
+}
+
+(window as any).tabGroups = { all: [], activeTabGroup: undefined, onDidChangeTabs: new EventEmitter().event, onDidChangeTabGroups: new EventEmitter().event };
+(window as any).visibleTextEditors = [];
+(window as any).withProgress = async (_options: unknown, task: (progress: unknown, token: unknown) => unknown) =>
+  task({ report() {} }, new CancellationTokenSource().token);
+
+/** VS Code's glob and selector matching, enough for document selectors. */
+function matches(selector: any, document: FakeDocument): number {
+  if (Array.isArray(selector)) {
+    return Math.max(0, ...selector.map((s) => matches(s, document)));
+  }
+  if (typeof selector === 'string') {
+    return selector === document.languageId || selector === '*' ? 10 : 0;
+  }
+  if (selector.scheme && selector.scheme !== document.uri.scheme) {
+    return 0;
+  }
+  if (selector.language && selector.language !== document.languageId && selector.language !== '*') {
+    return 0;
+  }
+  if (selector.pattern) {
+    const loaded = require('minimatch');
+    const minimatch = typeof loaded === 'function' ? loaded : loaded.minimatch;
+    const pattern = typeof selector.pattern === 'string' ? selector.pattern : selector.pattern.pattern;
+    if (!minimatch(document.uri.path, pattern, { dot: true, matchBase: false })) {
+      return 0;
+    }
+  }
+  return 10;
+}
+
+const collections = new Set<Map<string, [Uri, any[]]>>();
+
+function allDiagnostics(): [Uri, any[]][] {
+  const merged = new Map<string, [Uri, any[]]>();
+  for (const entries of [new Map(fake.diagnostics.map((e) => [e[0].toString(), e] as [string, [Uri, any[]]])), ...collections]) {
+    for (const [key, [uri, diagnostics]] of entries) {
+      const known = merged.get(key);
+      merged.set(key, [uri, [...(known?.[1] ?? []), ...diagnostics]]);
+    }
+  }
+  return [...merged.values()].filter(([, diagnostics]) => diagnostics.length > 0);
+}
+
+function createDiagnosticCollection(name?: string) {
+  const entries = new Map<string, [Uri, any[]]>();
+  collections.add(entries);
+  const changed = (uris: Uri[]): void => fake.diagnosticsListeners.fire({ uris });
+  return {
+    name,
+    set(uri: any, diagnostics?: any[]) {
+      if (Array.isArray(uri)) {
+        for (const [u, d] of uri) {
+          entries.set(u.toString(), [u, d ?? []]);
+        }
+        changed(uri.map((e: any) => e[0]));
+        return;
+      }
+      entries.set(uri.toString(), [uri, diagnostics ?? []]);
+      changed([uri]);
+    },
+    delete(uri: Uri) {
+      entries.delete(uri.toString());
+      changed([uri]);
+    },
+    clear() {
+      const uris = [...entries.values()].map((e) => e[0]);
+      entries.clear();
+      changed(uris);
+    },
+    get: (uri: Uri) => entries.get(uri.toString())?.[1],
+    has: (uri: Uri) => entries.has(uri.toString()),
+    forEach(callback: (uri: Uri, diagnostics: any[]) => void) {
+      entries.forEach(([u, d]) => callback(u, d));
+    },
+    dispose() {
+      collections.delete(entries);
+      fake.diagnosticsListeners.fire({ uris: [] });
+    },
+  };
+}
+
+(languages as any).match = matches;
+(languages as any).createDiagnosticCollection = createDiagnosticCollection;
+(languages as any).getDiagnostics = (uri?: Uri) => {
+  const all = allDiagnostics();
+  return uri ? (all.find(([u]) => u.toString() === uri.toString())?.[1] ?? []) : all;
+};
+
+const resetFake = fake.reset.bind(fake);
+fake.reset = function (): void {
+  resetFake();
+  (workspace as any).textDocuments = [];
+  collections.clear();
+};
+
+// Anything not defined above: classes as plain classes, functions as no-ops returning a
+// disposable, `on...` events as subscriptions that never fire.
+function stubFunction(name: string): (...args: unknown[]) => unknown {
+  return name.startsWith('on') ? () => ({ dispose() {} }) : () => ({ dispose() {} });
+}
+
+function withFallback<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(object: any, property) {
+      if (property in object || typeof property === 'symbol' || property === 'then') {
+        return object[property];
+      }
+      return stubFunction(property);
+    },
+  });
+}
+
+const autoClasses = new Map<string, unknown>();
+function autoClass(name: string): unknown {
+  if (!autoClasses.has(name)) {
+    const cls = class {
+      constructor(...args: unknown[]) {
+        (this as any).args = args;
+      }
+    };
+    Object.defineProperty(cls, 'name', { value: name });
+    autoClasses.set(
+      name,
+      new Proxy(cls, {
+        get: (object: any, property) => (property in object || typeof property === 'symbol' ? object[property] : String(property)),
+      }),
+    );
+  }
+  return autoClasses.get(name);
+}
+
+const namespaces = ['workspace', 'window', 'languages', 'commands', 'env', 'extensions'];
+for (const name of namespaces) {
+  (exports as any)[name] = withFallback((exports as any)[name]);
+}
+module.exports = new Proxy(exports, {
+  get(object: any, property) {
+    if (property in object || typeof property === 'symbol' || property === 'then' || property === 'default') {
+      return object[property];
+    }
+    if (/^[A-Z]/.test(property)) {
+      return autoClass(property);
+    }
+    return withFallback({});
+  },
+});

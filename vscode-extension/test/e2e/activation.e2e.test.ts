@@ -1,0 +1,103 @@
+/**
+ * The extension itself, activated in Node with `vscode` faked and the real vscode-languageclient
+ * (so its capabilities, its command registration and its diagnostics handling are VS Code's
+ * client's own): the server starts from the bundle, the conflict of a real git merge reaches the
+ * status bar, clicking the item resolves it, and deactivation stops the server. What is activated
+ * is the shipped bundle, dist/extension.js (from DMM_EXTENSION_PATH: ci.sh gives the unpacked
+ * .vsix), when it is built.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { Commands, ServerCommands } from '../../src/constants';
+import { codeOf } from '../../src/conflicts';
+import * as compiled from '../../src/extension';
+import { fake, openDocument, packageJson } from '../fake/vscode';
+import { EXTENSION_ROOT, plainPython } from '../helpers';
+import { buildConflictedProject, ConflictedProject } from './fixture';
+import { eventually } from './harness';
+
+const extensionPath = process.env.DMM_EXTENSION_PATH || EXTENSION_ROOT;
+/** The shipped bundle (dist/extension.js, esbuild) when it is built, else the compiled sources. */
+const bundle = path.join(extensionPath, 'dist', 'extension.js');
+const extension: typeof compiled = fs.existsSync(bundle) ? require(bundle) : compiled;
+const { activate, deactivate } = extension;
+
+describe(`activation: the extension with the real language client (${extension === compiled ? 'out/src' : bundle})`, function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let project: ConflictedProject;
+  const context = { extensionPath, subscriptions: [] as { dispose(): unknown }[], extension: { packageJSON: packageJson } };
+
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dmm-activation-'));
+    const libs = path.join(extensionPath, 'bundled', 'libs');
+    project = buildConflictedProject(path.join(tmp, 'shop'), {
+      command: plainPython(),
+      args: [],
+      env: { ...process.env, PYTHONPATH: libs },
+    });
+    fake.reset();
+    fake.folders(project.root);
+    fake.set('interpreter', [plainPython()]);
+    fake.set('importStrategy', 'useBundled');
+    if (process.env.DMM_TRACE) fake.set('trace.server', 'verbose');
+  });
+
+  after(async () => {
+    await deactivate();
+    for (const subscription of context.subscriptions) {
+      subscription.dispose();
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const diagnostics = (): string =>
+    (vscode.languages.getDiagnostics() as [any, any[]][])
+      .map(([uri, list]) => `${uri.fsPath}: ${list.map((d) => codeOf(d)).join(', ')}`)
+      .join('\n');
+  const log = (): string => `${fake.logs.map((l) => `${l.level}: ${l.message}`).join('\n')}\ndiagnostics:\n${diagnostics()}`;
+
+  it('starts the server, and registers each command once: its own and, through the client, the server’s', async () => {
+    await activate(context as any);
+    await eventually(
+      () => (fake.logs.some((l) => /language server running/.test(l.message)) ? true : undefined),
+      () => `the server did not start:\n${log()}\nmessages: ${JSON.stringify(fake.messages)}`,
+    );
+    assert.deepStrictEqual(fake.messages.filter((m) => m.level === 'error'), []);
+    // registerCommand in the fake throws on a second registration, as VS Code does
+    for (const id of [...Object.values(Commands), ...Object.values(ServerCommands)]) {
+      assert.ok(fake.commands.has(id), `${id} is registered\n${[...fake.commands.keys()].join('\n')}`);
+    }
+    assert.ok(fake.logs.some((l) => /import strategy: useBundled/.test(l.message)), log());
+  });
+
+  it('shows the conflict in the status bar, and resolves it when clicked', async () => {
+    openDocument(project.theirs, 'python');
+    const item = fake.statusItems.find((i) => i.id.startsWith(Commands.resolveConflicts));
+    assert.ok(item, 'a status bar item');
+    await eventually(
+      () => (item.visible && item.text === '$(git-merge) 1 migration conflict' ? true : undefined),
+      () => `status: ${JSON.stringify(item)}\n${log()}`,
+    );
+    assert.match(item.tooltip, /More than one leaf migration in blog/);
+    assert.strictEqual(item.command.command, Commands.resolveConflicts);
+
+    const answer: any = await fake.commands.get(item.command.command)!(...item.command.arguments);
+    assert.strictEqual(answer?.ok, true, `${JSON.stringify(answer)}\n${log()}`);
+    assert.ok(fs.existsSync(path.join(project.root, 'blog/migrations/0004_blog_post.py')));
+    await eventually(
+      () => (!item.visible ? true : undefined),
+      () => `still shown: ${JSON.stringify(item)}\n${log()}`,
+    );
+    // what resolve did was shown, as showNotifications (always) says
+    assert.ok(fake.messages.some((m) => m.level === 'info' && /Resolved blog/.test(m.message)), JSON.stringify(fake.messages));
+  });
+
+  it('stops the server on deactivation', async () => {
+    await deactivate();
+    assert.ok(!fake.logs.some((l) => l.level === 'error'), log());
+  });
+});
