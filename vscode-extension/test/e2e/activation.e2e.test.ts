@@ -7,6 +7,7 @@
  * .vsix), when it is built.
  */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,7 +15,7 @@ import * as vscode from 'vscode';
 import { Commands, ServerCommands } from '../../src/constants';
 import { codeOf } from '../../src/conflicts';
 import * as compiled from '../../src/extension';
-import { fake, openDocument, packageJson } from '../fake/vscode';
+import { EventEmitter, fake, openDocument, packageJson, Uri } from '../fake/vscode';
 import { EXTENSION_ROOT, plainPython } from '../helpers';
 import { buildConflictedProject, ConflictedProject } from './fixture';
 import { eventually } from './harness';
@@ -99,5 +100,83 @@ describe(`activation: the extension with the real language client (${extension =
   it('stops the server on deactivation', async () => {
     await deactivate();
     assert.ok(!fake.logs.some((l) => l.level === 'error'), log());
+  });
+});
+
+describe('activation: the interpreter from the Python extension, and none', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let root: string;
+  const contexts: { subscriptions: { dispose(): unknown }[] }[] = [];
+  const newContext = () => {
+    const context = { extensionPath, subscriptions: [] as { dispose(): unknown }[], extension: { packageJSON: packageJson } };
+    contexts.push(context);
+    return context;
+  };
+  /** The plain interpreter's absolute path, as the Python extension gives it. */
+  const executable = (): string =>
+    spawnSync(plainPython(), ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
+  const log = (): string => fake.logs.map((l) => `${l.level}: ${l.message}`).join('\n');
+
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dmm-activation-'));
+    root = path.join(tmp, 'blog');
+    fs.mkdirSync(path.join(root, 'blog', 'migrations'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'blog', 'migrations', '__init__.py'), '');
+  });
+
+  afterEach(async () => {
+    await deactivate();
+    for (const context of contexts.splice(0)) {
+      context.subscriptions.forEach((s) => s.dispose());
+    }
+  });
+
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("starts with the Python extension's active environment, and restarts when it changes", async () => {
+    fake.reset();
+    fake.folders(root);
+    fake.set('importStrategy', 'useBundled');
+    const changed = new EventEmitter<unknown>();
+    let resolved = 0;
+    const api = {
+      environments: {
+        getActiveEnvironmentPath: (resource: any) => ({ id: resource?.fsPath ?? '', path: executable() }),
+        resolveEnvironment: async () => {
+          resolved++;
+          return { executable: { uri: Uri.file(executable()) }, version: { major: 3, minor: 11, micro: 0 } };
+        },
+        onDidChangeActiveEnvironmentPath: changed.event,
+      },
+    };
+    fake.extensions.set('ms-python.python', { isActive: false, exports: undefined, activate: async () => api });
+    await activate(newContext() as any);
+    const running = () => fake.logs.filter((l) => /language server running/.test(l.message)).length;
+    await eventually(() => (running() === 1 ? true : undefined), log);
+    assert.ok(fake.logs.some((l) => /from the Python extension's active environment \(Python 3\.11\.0\)/.test(l.message)), log());
+    changed.fire({ id: root, path: executable() });
+    await eventually(() => (running() === 2 ? true : undefined), log);
+    assert.ok(fake.logs.some((l) => /starting the language server \(the Python extension's active environment changed\)/.test(l.message)), log());
+    assert.ok(resolved >= 2);
+  });
+
+  it('without an interpreter, says how to choose one: a message, the log, the status bar', async () => {
+    fake.reset();
+    fake.folders(root);
+    await activate(newContext() as any);
+    await eventually(() => (fake.messages.some((m) => m.level === 'error') ? true : undefined), log);
+    const [message] = fake.messages.filter((m) => m.level === 'error');
+    assert.match(message.message, /no Python interpreter/);
+    assert.match(message.message, /Python: Select Interpreter/);
+    assert.ok(fake.logs.some((l) => l.level === 'error' && /no Python interpreter/.test(l.message)), log());
+    const item = fake.statusItems.find((i) => i.id.startsWith(Commands.resolveConflicts));
+    assert.ok(item.visible);
+    assert.strictEqual(item.text, '$(warning) Migration Manifest');
+    assert.strictEqual(item.command, Commands.showLogs);
+    // the forwarding commands say the server is not running instead of failing
+    const answer = await fake.commands.get(Commands.updateMigrationsToml)!();
+    assert.strictEqual(answer, undefined);
+    assert.ok(fake.messages.some((m) => /no language server/.test(m.message)), JSON.stringify(fake.messages));
   });
 });
