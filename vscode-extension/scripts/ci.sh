@@ -17,7 +17,14 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-cd "$here"
+
+# a relative interpreter path is taken from where ci.sh was called
+absolute() {
+  case $1 in
+    */*) echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")" ;;
+    *) echo "$1" ;;
+  esac
+}
 
 if [ $# -gt 0 ]; then
   python=$1
@@ -30,6 +37,10 @@ else
   env_python=
 fi
 plain_python=${DMM_PLAIN_PYTHON:-python3}
+python=$(absolute "$python")
+plain_python=$(absolute "$plain_python")
+[ -z "$env_python" ] || env_python=$python
+cd "$here"
 
 step() { printf '\n== %s\n' "$*"; }
 fail() { printf 'ci.sh: %s\n' "$*" >&2; exit 1; }
