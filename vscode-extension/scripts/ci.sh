@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # a relative interpreter path is taken from where ci.sh was called
 absolute() {
   case $1 in
-    */*) echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")" ;;
+    */*) if [ -d "$(dirname "$1")" ]; then echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; else echo "$1"; fi ;;
     *) echo "$1" ;;
   esac
 }
