@@ -323,6 +323,42 @@ def test_three_leaves_need_the_merge_strategy(
     ) in out.splitlines()
 
 
+def test_reference_the_reader_cannot_evaluate(
+    repo: DjangoRepo, untouched: Callable[[], Untouched]
+) -> None:
+    """A dependency computed at import time may name the migration that moves: renaming it
+    would leave Django a NodeNotFoundError, so resolve refuses."""
+
+    def feature() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.write(
+            "shop/migrations/0002_shop_link.py",
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    dependencies = [('shop', '0001_initial'), ('blog', str('0003_blog_post'))]\n"
+            "    operations = []\n",
+        )
+
+    diverge(
+        repo,
+        on_main=lambda: repo.add_model("blog", "0003_blog_summary", "summary", "0002_blog_tag"),
+        on_feature=feature,
+    )
+    assert repo.merge("feature") != 0
+    untouched()
+    code, out, _ = repo.resolve()
+    assert code == 1
+    assert out.splitlines()[-3:] == [
+        "shop/migrations/0002_shop_link.py:5:56: error[MM203]: Migration.dependencies of "
+        "0002_shop_link cannot be read statically, so resolve cannot tell whether it names a "
+        "migration that is renamed (blog.0003_blog_post)",
+        "    hint: write the reference as ('app_label', 'migration_name') so it can be rewritten",
+        REFUSED,
+    ]
+    code, out, _ = repo.resolve("--strategy", "merge", "--dry-run")  # it renames nothing
+    assert code == 0, out
+
+
 def test_reference_that_is_not_a_literal(
     repo: DjangoRepo, untouched: Callable[[], Untouched]
 ) -> None:

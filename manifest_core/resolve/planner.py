@@ -194,6 +194,7 @@ class _Planner:
         for label in sorted(repaired_apps - set(conflicts)):
             if self.in_scope(label):
                 self.continue_app(label)
+        self.check_unreadable_references()
         if self.errors():
             return self.refused(self.problems)
         edits = self.reference_edits()
@@ -582,6 +583,34 @@ class _Planner:
         )
 
     # --- 4. references ---------------------------------------------------------------------------
+
+    def check_unreadable_references(self) -> None:
+        """A reference the reader cannot evaluate may name a migration that is renamed: left as
+        it is, it would dangle (Django's NodeNotFoundError). Refuse rather than guess."""
+        renamed = sorted(k for k, new in self.names.items() if new != k[1])
+        if not renamed:
+            return
+        shown = ", ".join(f"{app}.{name}" for app, name in renamed[:3])
+        if len(renamed) > 3:
+            shown += f" and {len(renamed) - 3} more"
+        for problem in self.project.problems:
+            if problem.code != codes.UNREADABLE_VALUE.code or problem.message.startswith(
+                "Migration.initial"
+            ):
+                continue
+            what = (
+                problem.message.split(":", 1)[0]
+                if problem.message.startswith("Migration.")
+                else "the Migration class"
+            )
+            self.problems.append(
+                codes.RESOLVE_NOT_LITERAL.problem(
+                    problem.path,
+                    problem.span,
+                    f"{what} of {migration_name(problem.path)} cannot be read statically, so "
+                    f"resolve cannot tell whether it names a migration that is renamed ({shown})",
+                )
+            )
 
     def reference_edits(self) -> list[TextEdit]:
         old = set(self.names)
