@@ -93,6 +93,8 @@ class WorkspaceIndex:
         self._stale: set[frozenset[str]] = set()
         self._interfaces: dict[frozenset[str], object] = {}
         self._dependents: dict[str, set[str]] = {}
+        #: Each app's summary, with the graph and app it was made from (reused while both are).
+        self._summaries: dict[str, tuple[Graph, App, AppSummary]] = {}
 
     # -- loading ---------------------------------------------------------------------------------
     def load(self, *, use_cache: bool = True) -> None:
@@ -191,10 +193,11 @@ class WorkspaceIndex:
                 migrations.append(Migration(label, decl))
         migrations.sort(key=lambda m: m.key)
         self._apps[label] = App(label, app.path, app.label_source, tuple(migrations))
-        records = [d for p, d in self._decls.items() if p.rpartition("/")[0] == app.path]
-        explicit = app.path in self.manifest.path_labels() or app.path in self.config.labels
-        if not is_migration_package(records, explicit=explicit):
-            return self._reload()  # the folder no longer counts as an app's migrations
+        if _kind(old) != _kind(decl):  # the folder's make-up changed: is it still an app's?
+            records = [d for p, d in self._decls.items() if p.rpartition("/")[0] == app.path]
+            explicit = app.path in self.manifest.path_labels() or app.path in self.config.labels
+            if not is_migration_package(records, explicit=explicit):
+                return self._reload()  # the folder no longer counts as an app's migrations
         links_before = _links(old)
         links_after = _links(decl)
         affected = set(self._component.get(label, {label}))
@@ -440,10 +443,15 @@ class WorkspaceIndex:
 
     def _app_summary(self, label: str) -> AppSummary:
         graph = self.graph(label)
-        leaves = [graph.migrations[key] for key in graph.leaves.get(label, ())]
         app = self._apps[label]
+        cached = self._summaries.get(label)
+        if cached is not None and cached[0] is graph and cached[1] is app:
+            return cached[2]  # neither the app's files nor its component's graph changed
+        leaves = [graph.migrations[key] for key in graph.leaves.get(label, ())]
         heads = tuple(Head(m.name, m.path, m.decl.class_span) for m in leaves)
-        return AppSummary(label, app.path, heads, len(app.migrations))
+        summary = AppSummary(label, app.path, heads, len(app.migrations))
+        self._summaries[label] = (graph, app, summary)
+        return summary
 
     def summary(self) -> ProjectSummary:
         """What :func:`manifest_core.project.load_summary` gives, from the index."""
@@ -489,6 +497,15 @@ class WorkspaceIndex:
     def cycles(self) -> list[Problem]:
         """Dependency cycles, including those that run through several components."""
         return [p for p in self.project().graph.problems if p.code == "MM111"]
+
+
+def _kind(decl: Decl | None) -> tuple[bool, bool] | None:
+    """What :func:`~manifest_core.project.is_migration_package` counts of a file: whether it
+    is readable, and whether it defines a ``Migration`` class."""
+    if decl is None:
+        return None
+    readable = decl.method != ReadMethod.NONE.value
+    return readable, readable and decl.has_migration_class
 
 
 def _links(decl: Decl | None) -> frozenset[DepKey]:

@@ -96,6 +96,21 @@ class LintSession:
         self._parsed.pop(path, None)
         self._after.clear()
 
+    def rebased(
+        self, project: Project, *, new_migrations: Iterable[Key] | None = None
+    ) -> LintSession:
+        """A session for the same files under a new graph (a migration added, removed or
+        re-pointed, as the language server sees after an edit): the parsed files are kept,
+        the replayed states are not. Files that changed must be :meth:`forget` first."""
+        session = LintSession(
+            project,
+            self.settings,
+            new_migrations=self.new_migrations if new_migrations is None else new_migrations,
+            overlays=self.overlays,
+        )
+        session._parsed.update(self._parsed)
+        return session
+
     # -- the graph in topological order --
     def order(self) -> _Order:
         if self._order is None:
