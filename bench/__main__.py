@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import check, linear, lint
+from . import check, linear, lint, lsp
 from .base import Options, Section, Workspace, progress
 from .timing import CommandFailed
 
 #: The registry: every benchmark section, in the order they run.
-SECTIONS: list[Section] = [check.SECTION, lint.SECTION, linear.SECTION]
+SECTIONS: list[Section] = [check.SECTION, lint.SECTION, linear.SECTION, lsp.SECTION]
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_SIZES = (5_000, 50_000)

@@ -15,6 +15,7 @@ Everything here is a query to :mod:`manifest_core`: problems come from
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import time
@@ -164,6 +165,7 @@ class ProjectState:
             self.index = None
             self.ready = True
             return LoadResult(error=self.error)
+        gc.unfreeze()  # what an earlier index left can be collected again
         index = WorkspaceIndex(self.root, config)
         for path, document in self.open.items():
             if self._overlaid(path, document):
@@ -173,6 +175,10 @@ class ProjectState:
         self._configure_lint()
         self._read_baseline(config)
         self.check()
+        # The index lives as long as the server: keep the collector from walking its millions
+        # of objects again and again (pauses that would land on edits).
+        gc.collect()
+        gc.freeze()
         self.ready = True
         migrations = sum(len(app.migrations) for app in index.apps.values())
         return LoadResult(time.perf_counter() - started, len(index.apps), migrations)
@@ -264,14 +270,33 @@ class ProjectState:
 
     def _overlay(self, path: str, text: str | None) -> Change:
         assert self.index is not None
+        had_children = self._has_children(path)
         change = self.index.set_overlay(path, text)
+        # The replayed states depend on this file only if another migration comes after it:
+        # typing in an app's newest migration keeps them (each keystroke lints one buffer).
+        forget = had_children or self._has_children(path)
         for session in set(self._sessions.values()):
             if text is None:
                 session.overlays.pop(path, None)
             else:
                 session.overlays[path] = text
-            session.forget(path)
+            if forget:
+                session.forget(path)
         return self._note(change)
+
+    def _has_children(self, path: str) -> bool:
+        """Whether any migration depends on the one in ``path`` (or it is not in a graph)."""
+        index = self.index
+        assert index is not None
+        label = index.app_of(path)
+        decl = index.decls.get(path)
+        if label is None or decl is None or label not in index.apps:
+            return True
+        graph = index.graph(label)
+        key = (label, decl.name)
+        if key not in graph.migrations:
+            return True
+        return bool(graph.children.get(key)) or key in graph.replaced_by
 
     def refresh(self, paths: Collection[str], deleted: Collection[str] = ()) -> Change:
         """Files created, changed or deleted on disk (watched files, saves, scans)."""
@@ -442,7 +467,11 @@ class ProjectState:
         new: Iterable[Key] = ()
         if self.baseline is not None and self.baseline_files is not None:
             new = new_migrations(project, self.baseline, self.baseline_files)
-        session = LintSession(project, self.lint_settings, new_migrations=new)
+        if session is not None and session.settings is self.lint_settings:
+            # the same files under a new graph: keep what was parsed
+            session = session.rebased(project, new_migrations=new)
+        else:
+            session = LintSession(project, self.lint_settings, new_migrations=new)
         for name in labels:
             self._sessions[name] = session
         return session
@@ -493,10 +522,12 @@ class ProjectState:
             text = self.text_of(path)
         return FileReport(path, tuple(problems), findings, text, version)
 
-    def reports(self, change: Change, focus: Iterable[str] = ()) -> list[FileReport]:
+    def reports(
+        self, change: Change, focus: Iterable[str] = (), *, skip: Iterable[str] = ()
+    ) -> list[FileReport]:
         """Reports for ``focus`` first, then for every other file whose diagnostics ``change``
         may have changed: files with problems now, files that had some, open files of the
-        changed apps (their linting depends on their ancestors)."""
+        changed apps (their linting depends on their ancestors), except ``skip``."""
         first = list(dict.fromkeys(focus))
         others: set[str] = set()
         index = self.index
@@ -515,7 +546,8 @@ class ProjectState:
         config = self.config_problem()
         if config is not None:
             others.add(config.path)
-        reports = [self.report(path) for path in [*first, *sorted(others - set(first))]]
+        others -= {*first, *skip}
+        reports = [self.report(path) for path in [*first, *sorted(others)]]
         for report in reports:
             if report.empty:
                 self.reported.discard(report.path)

@@ -39,6 +39,7 @@ from pygls.workspace import TextDocument
 
 import manifest_core
 from manifest_core.fsops import ApplyError, apply_plan
+from manifest_core.index import Change
 from manifest_core.model import Span
 from manifest_core.project import find_root
 from manifest_core.resolve.command import _to_stage
@@ -82,6 +83,8 @@ class Document:
     warned_large: bool = False
     #: Set once ``didOpen`` is handled (requests about the document wait for it).
     opened: asyncio.Event | None = None
+    #: When the last edit arrived (the event loop's clock).
+    last_change: float = float("-inf")
 
 
 class MigrationServer(LanguageServer):
@@ -639,11 +642,21 @@ class MigrationServer(LanguageServer):
         document.version = params.text_document.version
         if document.state is None:
             return
+        # Debounced on the leading edge: an edit after a quiet moment is computed at once, the
+        # edits of a burst (closer than ``debounce``) once it pauses, and edits arriving while
+        # a computation runs are folded into the next one (see _start).
         delay = document.state.settings.debounce_ms / 1000
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        quiet = now - document.last_change >= delay
+        document.last_change = now
         if document.timer is not None:
             document.timer.cancel()
-        loop = asyncio.get_running_loop()
-        document.timer = loop.call_later(delay, self._start, document)
+            document.timer = None
+        if quiet:
+            self._start(document)
+        else:
+            document.timer = loop.call_later(delay, self._start, document)
 
     def _start(self, document: Document) -> None:
         document.timer = None
@@ -676,11 +689,23 @@ class MigrationServer(LanguageServer):
 
             def job(
                 text: str = text, version: int | None = version, renderer: Renderer = renderer
-            ) -> Rendered:
+            ) -> tuple[Change, Rendered]:
                 change = state.set_text(path, text, version)
-                return self._render(state, renderer, state.reports(change, [path]))
+                report = state.reports(Change(), [path])  # the edited file first
+                return change, self._render(state, renderer, report)
 
-            self._deliver(state, await self.run(state, job))
+            outcome = await self.run(state, job)
+            if outcome is None:
+                return
+            change, rendered = outcome
+            self._deliver(state, rendered)
+
+            def others(change: Change = change, renderer: Renderer = renderer) -> Rendered:
+                """Then the files the edit changed for the others (the other leaf...)."""
+                return self._render(state, renderer, state.reports(change, skip=[path]))
+
+            if change.apps or change.manifest or change.reloaded or len(state.open) > 1:
+                self._deliver(state, await self.run(state, others))
             if not document.pending:
                 return
 
