@@ -57,6 +57,8 @@ from .settings import Settings, merge, parse_settings, to_json
 logger = logging.getLogger("lsp_server")
 T = TypeVar("T")
 
+#: Seconds without edits after a save before cycles through several apps are looked for.
+CYCLES_DELAY_S = 1.0
 #: Files watched on the client (``workspace/didChangeWatchedFiles``).
 WATCHED = ("**/migrations/*.py", "**/migrations", "**/apps.py", "**/pyproject.toml")
 LOG_TYPES = {
@@ -110,6 +112,8 @@ class MigrationServer(LanguageServer):
         self._poll: asyncio.Task[None] | None = None
         self._loads: dict[str, asyncio.Task[None]] = {}
         self._progress = 0
+        self._cycle_timers: dict[str, asyncio.TimerHandle] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self._register()
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -286,6 +290,8 @@ class MigrationServer(LanguageServer):
     def on_shutdown(self, params: None) -> None:
         if self._poll is not None:
             self._poll.cancel()
+        for timer in self._cycle_timers.values():
+            timer.cancel()
         for state in self.projects.values():
             state.close()
         self.quick.shutdown(wait=False, cancel_futures=True)
@@ -735,11 +741,41 @@ class MigrationServer(LanguageServer):
         def job() -> Rendered:
             changed, deleted = _folder_changes(state, path)
             change = state.refresh([path, *changed], deleted)
-            change |= state.cross_component_cycles()
             return self._render(state, renderer, state.reports(change, [path]))
 
         self._deliver(state, await self.run(state, job))
         self._lenses_changed()
+        self._schedule_cycles(state)
+
+    def _schedule_cycles(self, state: ProjectState) -> None:
+        """Look for cycles through several apps once the editing pauses (it needs the whole
+        repository's graph: a second at 50,000 migrations, which must not delay a keystroke)."""
+        timer = self._cycle_timers.pop(state.root, None)
+        if timer is not None:
+            timer.cancel()
+        loop = asyncio.get_running_loop()
+
+        def start() -> None:
+            self._cycle_timers.pop(state.root, None)
+            if any(d.timer is not None or d.pending for d in self.documents.values()):
+                self._schedule_cycles(state)  # still typing: later
+                return
+            task = asyncio.ensure_future(self._cycles(state))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+        self._cycle_timers[state.root] = loop.call_later(CYCLES_DELAY_S, start)
+
+    async def _cycles(self, state: ProjectState) -> None:
+        renderer = self.renderer(state)
+
+        def job() -> Rendered:
+            change = state.cross_component_cycles()
+            if not (change.apps or change.manifest):
+                return []
+            return self._render(state, renderer, state.reports(change))
+
+        self._deliver(state, await self.run(state, job))
 
     async def did_close(self, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri

@@ -70,7 +70,8 @@
   (let ((server (eglot-current-server)))
     (unless server (user-error "The django-migration-manifest server is not running here"))
     (eglot-execute-command server command
-                           (vector (list :root (expand-file-name (project-root (eglot--project server))))))))
+                           (vector (list :root (expand-file-name
+                                                (project-root (project-current))))))))
 
 (defun django-migration-manifest-resolve ()
   "Resolve every migration conflict (renumber, or as configured), as `resolve' does."

@@ -253,3 +253,32 @@ async def test_cross_app_dependency_on_a_deleted_migration(git: Git) -> None:
         )
         session.write(TAG, saved)
         await session.wait_codes(order)
+
+
+async def test_a_cycle_through_two_apps_is_found_after_a_save(git: Git) -> None:
+    """Each app's graph is checked on every keystroke; a cycle that runs through two apps needs
+    the whole repository's graph, so it is looked for once the editing pauses after a save."""
+    repo = base_project(git)
+    repo.add_model(
+        "shop", "0002_shop_order", "order", "0001_initial", fk=("blog", "tag", "0002_blog_tag")
+    )
+    repo.commit("Orders")
+    async with editor(repo.root, "vscode") as session:
+        text = (repo.root / TAG).read_text()
+        session.open(TAG, text)
+        await session.wait_indexed()
+        cyclic = text.replace(
+            "        ('blog', '0001_initial'),\n",
+            "        ('blog', '0001_initial'),\n        ('shop', '0002_shop_order'),\n",
+        )
+        session.change(TAG, cyclic)
+        await asyncio.sleep(0.3)
+        assert "MM111" not in [d.code for d in session.diagnostics(TAG)]
+        session.save(TAG, cyclic)
+        found = await session.wait_for(TAG, lambda d: "MM111" in [x.code for x in d])
+        [cycle] = [d for d in found if d.code == "MM111"]
+        assert "blog.0002_blog_tag" in cycle.message
+        assert "shop.0002_shop_order" in cycle.message
+        session.save(TAG, text)
+        session.change(TAG, text)
+        await session.wait_for(TAG, lambda d: "MM111" not in [x.code for x in d])
