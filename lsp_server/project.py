@@ -284,6 +284,25 @@ class ProjectState:
                 session.forget(path)
         return self._note(change)
 
+    def affects_others(self, path: str) -> bool:
+        """Whether editing ``path`` can change what other files show: another migration comes
+        after it (its linting replays this one), or it is not a plain migration at all."""
+        return self.index is not None and self._has_children(path)
+
+    def watch_globs(self) -> list[str]:
+        """Glob patterns beyond the usual ones: a manifest with another name, migration folders
+        not named ``migrations`` (``MIGRATION_MODULES`` layouts)."""
+        index = self.index
+        if index is None:
+            return []
+        globs = []
+        if index.manifest.path != "migrations.toml":
+            globs.append(index.manifest.path)
+        for app in index.apps.values():
+            if app.path.rsplit("/", 1)[-1] != "migrations":
+                globs.append(f"{app.path}/*.py")
+        return sorted(globs)
+
     def _has_children(self, path: str) -> bool:
         """Whether any migration depends on the one in ``path`` (or it is not in a graph)."""
         index = self.index

@@ -114,6 +114,7 @@ class MigrationServer(LanguageServer):
         self._progress = 0
         self._cycle_timers: dict[str, asyncio.TimerHandle] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._watched_extra: set[str] = set()
         self._register()
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -437,8 +438,37 @@ class MigrationServer(LanguageServer):
             token,
             result.error or f"{result.apps} apps, {result.migrations} migrations",
         )
+        await self._watch_more(state)
         if self.capability("workspace.code_lens.refresh_support", False):
             self.workspace_code_lens_refresh(None)
+
+    async def _watch_more(self, state: ProjectState) -> None:
+        """Watch what the usual patterns miss in this project (registered once per pattern)."""
+        if not self._watching:
+            return
+        globs = [g for g in state.watch_globs() if g not in self._watched_extra]
+        if not globs:
+            return
+        self._watched_extra.update(globs)
+        base = uris.from_fs_path(state.root) or ""
+        watchers = [
+            types.FileSystemWatcher(glob_pattern=types.RelativePattern(base_uri=base, pattern=g))
+            if self.capability("workspace.did_change_watched_files.relative_pattern_support", False)
+            else types.FileSystemWatcher(glob_pattern=f"**/{g}")
+            for g in globs
+        ]
+        registration = types.Registration(
+            id=str(uuid.uuid4()),
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers),
+        )
+        try:
+            await asyncio.wait_for(
+                self.client_register_capability_async(types.RegistrationParams([registration])),
+                10,
+            )
+        except Exception as exc:
+            self.log(logging.WARNING, f"client/registerCapability failed: {exc}")
 
     async def _progress_begin(self, title: str, message: str) -> str | None:
         if not self.capability("window.work_done_progress", False):
@@ -710,7 +740,7 @@ class MigrationServer(LanguageServer):
                 """Then the files the edit changed for the others (the other leaf...)."""
                 return self._render(state, renderer, state.reports(change, skip=[path]))
 
-            if change.apps or change.manifest or change.reloaded or len(state.open) > 1:
+            if change.apps or change.manifest or change.reloaded or state.affects_others(path):
                 self._deliver(state, await self.run(state, others))
             if not document.pending:
                 return
