@@ -224,3 +224,44 @@ async def test_dirty_buffers_are_never_overwritten(git: Git) -> None:
         )
         assert any("save these files first" in m.message for m in session.client.messages)
     assert (repo.root / THEIRS).read_text() == text
+
+
+async def test_git_checkout_updates_what_is_shown(git: Git) -> None:
+    """Switching branches in a terminal: files appear, change and vanish under open buffers;
+    what the server shows follows without reopening anything."""
+    repo = diverged_project(git)
+    # a branch where a migration was committed without updating migrations.toml
+    repo.git("checkout", "-q", "-b", "stale")
+    repo.add_model("blog", "0004_blog_note", "note", "0003_blog_summary")
+    repo.git.commit_all("A migration, the manifest forgotten")
+    repo.git("checkout", "-q", "main")
+    note = f"{BLOG}/0004_blog_note.py"
+    async with editor(repo.root, "vscode", options=OPTIONS) as session:
+        session.open(OURS)
+        await session.wait_indexed()
+
+        def checkout(branch: str) -> None:
+            before = repo.git("rev-parse", "HEAD").stdout.strip()
+            repo.git("checkout", "-q", branch)
+            diff = repo.git(
+                "diff", "--no-renames", "--name-status", before, "HEAD"
+            ).stdout.splitlines()
+            kinds = {"A": types.FileChangeType.Created, "D": types.FileChangeType.Deleted}
+            session.notify(
+                [
+                    (line.split("\t")[1], kinds.get(line[0], types.FileChangeType.Changed))
+                    for line in diff
+                ]
+            )
+
+        checkout("stale")
+        [newer] = await session.wait_codes(note, "MM007")
+        assert newer.severity == types.DiagnosticSeverity.Warning
+        await session.wait_codes(MANIFEST, "MM007")
+        checkout("feature")  # the open file does not exist on feature
+        await session.wait_codes(note)
+        await session.wait_codes(MANIFEST)
+        await session.wait_codes(OURS)
+        checkout("main")
+        await session.wait_codes(MANIFEST)
+        await session.command("djangoMigrationManifest.showInfo")
