@@ -24,7 +24,6 @@ import functools
 import logging
 import os
 import sys
-import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
@@ -105,8 +104,6 @@ class MigrationServer(LanguageServer):
         self.pulled: dict[str, str] = {}
         self.quick = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mm-quick")
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.started = time.perf_counter()
-        self.first_diagnostics: float | None = None
         self._roots_ready: asyncio.Event | None = None
         self._watching = False
         self._poll: asyncio.Task[None] | None = None
@@ -249,7 +246,8 @@ class MigrationServer(LanguageServer):
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def on_initialize(self, params: types.InitializeParams) -> None:
-        self.loop = asyncio.get_event_loop()
+        self.loop = asyncio.get_running_loop()
+        self._roots_ready = asyncio.Event()  # set once `initialized` has set up the projects
         self.init_options = params.initialization_options
         self._apply_global_settings()
         self.pull = self.capability("text_document.diagnostic") is not None
@@ -277,7 +275,7 @@ class MigrationServer(LanguageServer):
             self.log(logging.WARNING, f"settings: {error}")
 
     async def on_initialized(self, params: types.InitializedParams) -> None:
-        self._roots_ready = asyncio.Event()
+        assert self._roots_ready is not None
         try:
             await self._pull_configuration()
             await self._register_dynamic()
@@ -525,8 +523,6 @@ class MigrationServer(LanguageServer):
             if not diagnostics and uri not in self.published:
                 continue
             self.published[uri] = digest
-            if document is not None and self.first_diagnostics is None:
-                self.first_diagnostics = time.perf_counter()
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
             )
