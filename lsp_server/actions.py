@@ -13,6 +13,7 @@ The functions here that touch the index run on the project's worker thread.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from manifest_core.config import ConfigError
 from manifest_core.lint import Finding
 from manifest_core.model import Problem, Severity
 from manifest_core.plan import Plan
+from manifest_core.project import Project
 from manifest_core.resolve import (
     ContextError,
     Resolution,
@@ -167,25 +169,43 @@ def workspace_edit(
     return types.WorkspaceEdit(document_changes=changes)
 
 
-# -- the plans (worker thread) ----------------------------------------------------------------
+# -- the plans -------------------------------------------------------------------------------
 
 
 @dataclass
 class Plans:
     """The core's plans for one state of the index, computed once each (code action requests
-    come with every cursor move)."""
+    come with every cursor move). Resolutions are planned on the project's plans thread (see
+    :func:`plan`), from a snapshot the worker takes, so that planning a large repository never
+    holds up the diagnostics of an edit."""
 
     generation: int = -1
     resolutions: dict[tuple[frozenset[str] | None, str], Resolution] = field(default_factory=dict)
     context: SideContext | None = None
     update: UpdateResult | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reset(self, generation: int) -> None:
-        if generation != self.generation:
-            self.generation = generation
-            self.resolutions.clear()
-            self.context = None
-            self.update = None
+        with self.lock:
+            if generation != self.generation:
+                self.generation = generation
+                self.resolutions.clear()
+                self.context = None
+                self.update = None
+
+
+Key = tuple[frozenset[str] | None, str]
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What planning needs, taken on the worker: the project as it is, and the settings."""
+
+    generation: int
+    project: Project
+    default_branch: str | None
+    migrate_command: str
+    keys: tuple[Key, ...]
 
 
 def resolve_settings(state: ProjectState) -> ResolveSettings:
@@ -196,36 +216,78 @@ def resolve_settings(state: ProjectState) -> ResolveSettings:
         return ResolveSettings()
 
 
+def wanted(state: ProjectState) -> list[Key]:
+    """The resolutions the project's conflicts call for: each conflicted app renumbered or
+    merged, and all of them at once (worker thread)."""
+    index = state.index
+    if index is None:
+        return []
+    conflicted = [label for label in sorted(index.apps) if len(index.leaves(label)) > 1]
+    if not conflicted and not index.manifest.conflicted:
+        return []
+    keys: list[Key] = [(frozenset({label}), s) for label in conflicted for s in (RENUMBER, MERGE)]
+    return [*keys, (None, RENUMBER), (None, MERGE)]
+
+
+def request(state: ProjectState, plans: Plans, keys: Iterable[Key]) -> PlanRequest | None:
+    """A snapshot for planning the ``keys`` not planned yet (worker thread)."""
+    plans.reset(state.generation)
+    missing = tuple(k for k in keys if k not in plans.resolutions)
+    if not missing or state.index is None:
+        return None
+    return PlanRequest(
+        state.generation,
+        state.full_project(),
+        state.index.config.default_branch,
+        resolve_settings(state).migrate_command,
+        missing,
+    )
+
+
+def plan(plans: Plans, wanted: PlanRequest) -> None:
+    """Plan the requested resolutions (plans thread): ``plan_resolution`` is pure, and works on
+    the snapshot while the worker goes on with edits."""
+    project = wanted.project
+    context = plans.context
+    if context is None:
+        try:
+            context = gather_context(project.root, project, configured=wanted.default_branch)
+        except ContextError as exc:
+            problem = codes.RESOLVE_SIDE_UNKNOWN.problem(project.manifest.path, None, str(exc))
+            refused = Resolution(Plan("resolve: refused"), problems=(problem,))
+            with plans.lock:
+                if plans.generation == wanted.generation:
+                    plans.resolutions.update(dict.fromkeys(wanted.keys, refused))
+            return
+    for key in wanted.keys:
+        found = plan_resolution(
+            project,
+            context,
+            strategy=key[1],
+            apps=key[0],
+            migrate_command=wanted.migrate_command,
+        )
+        with plans.lock:
+            if plans.generation != wanted.generation:
+                return  # the project changed meanwhile: these plans are of no use
+            plans.context = context
+            plans.resolutions[key] = found
+
+
 def resolution(
     state: ProjectState, plans: Plans, apps: Iterable[str] | None, strategy: str
 ) -> Resolution:
     """``plan_resolution`` for these apps (``None``: every conflicted app), as ``resolve``
-    makes it: with git's facts and the project's resolve settings."""
+    makes it: with git's facts and the project's resolve settings (worker thread; planned
+    here when :func:`plan` has not done it yet)."""
     plans.reset(state.generation)
     key = (frozenset(apps) if apps is not None else None, strategy)
     found = plans.resolutions.get(key)
     if found is None:
-        assert state.index is not None
-        project = state.full_project()
-        settings = resolve_settings(state)
-        context = plans.context
-        if context is None:
-            try:
-                context = gather_context(
-                    state.root, project, configured=state.index.config.default_branch
-                )
-            except ContextError as exc:
-                problem = codes.RESOLVE_SIDE_UNKNOWN.problem(state.manifest_path, None, str(exc))
-                return Resolution(Plan("resolve: refused"), problems=(problem,))
-            plans.context = context
-        found = plan_resolution(
-            project,
-            context,
-            strategy=strategy,
-            apps=key[0],
-            migrate_command=settings.migrate_command,
-        )
-        plans.resolutions[key] = found
+        wanted = request(state, plans, [key])
+        assert wanted is not None
+        plan(plans, wanted)
+        found = plans.resolutions[key]
     return found
 
 

@@ -121,6 +121,7 @@ class ProjectState:
     #: Paths whose last report was not empty (to clear them once they are clean).
     reported: set[str] = field(default_factory=set)
     executor: ThreadPoolExecutor = field(init=False)
+    plans_executor: ThreadPoolExecutor = field(init=False)
     _sessions: dict[str, LintSession] = field(default_factory=dict)
     _check: list[Problem] | None = None
     _derived: dict[str, list[Problem]] | None = None
@@ -135,9 +136,14 @@ class ProjectState:
     def __post_init__(self) -> None:
         name = os.path.basename(self.root.rstrip(os.sep)) or "root"
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mm-index-{name}")
+        #: Where resolutions are planned, from snapshots (see lsp_server.actions.plan).
+        self.plans_executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"mm-plans-{name}"
+        )
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.plans_executor.shutdown(wait=False, cancel_futures=True)
 
     # -- loading -----------------------------------------------------------------------------
     @property

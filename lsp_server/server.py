@@ -56,6 +56,10 @@ from .settings import Settings, merge, parse_settings, to_json
 logger = logging.getLogger("lsp_server")
 T = TypeVar("T")
 
+#: Diagnostics whose fixes are planned ahead (two leaves, conflict markers in the manifest).
+CONFLICT_CODES = frozenset({"MM009", "MM002"})
+#: Seconds after a conflict is shown before its fixes are planned in the background.
+PLAN_DELAY_S = 0.3
 #: Seconds without edits after a save before cycles through several apps are looked for.
 CYCLES_DELAY_S = 1.0
 #: Files watched on the client (``workspace/didChangeWatchedFiles``).
@@ -112,6 +116,8 @@ class MigrationServer(LanguageServer):
         self._cycle_timers: dict[str, asyncio.TimerHandle] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._watched_extra: set[str] = set()
+        self._planning: dict[str, asyncio.Task[None]] = {}
+        self._plan_timers: dict[str, asyncio.TimerHandle] = {}
         self._register()
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -289,7 +295,7 @@ class MigrationServer(LanguageServer):
     def on_shutdown(self, params: None) -> None:
         if self._poll is not None:
             self._poll.cancel()
-        for timer in self._cycle_timers.values():
+        for timer in (*self._cycle_timers.values(), *self._plan_timers.values()):
             timer.cancel()
         for state in self.projects.values():
             state.close()
@@ -506,6 +512,8 @@ class MigrationServer(LanguageServer):
             return
         renderer = self.renderer(state)
         changed = False
+        if any(d.code in CONFLICT_CODES for _, _, found in rendered for d in found):
+            self._plan_soon(state)
         for path, version, diagnostics in rendered:
             uri = renderer.uri(path)
             document = self.documents.get(uri)
@@ -957,12 +965,52 @@ class MigrationServer(LanguageServer):
         renderer, support = self.renderer(state), self.edit_support()
         plans = self.plans.setdefault(state.root, act.Plans())
         only = [str(kind) for kind in params.context.only] if params.context.only else None
+        await self._plan(state)
 
         def job() -> list[types.CodeAction | types.Command]:
             found = act.code_actions(state, plans, renderer, support, path, params.range, only)
             return act.to_lsp(found, state, renderer, support)
 
         return await self.run(state, job)
+
+    async def _plan(self, state: ProjectState) -> None:
+        """Plan the resolutions the project's conflicts call for, on its plans thread (one
+        planning at a time; a request that finds one running waits for it, then plans what
+        the latest state still lacks)."""
+        running = self._planning.get(state.root)
+        if running is not None and not running.done():
+            await asyncio.shield(running)
+        task = asyncio.ensure_future(self._plan_now(state))
+        self._planning[state.root] = task
+        await asyncio.shield(task)
+
+    async def _plan_now(self, state: ProjectState) -> None:
+        plans = self.plans.setdefault(state.root, act.Plans())
+        wanted = await self.run(state, lambda: act.request(state, plans, act.wanted(state)))
+        if wanted is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(state.plans_executor, act.plan, plans, wanted)
+        except Exception as exc:
+            self.log(logging.ERROR, f"{NAME}: planning failed: {type(exc).__name__}: {exc}")
+
+    def _plan_soon(self, state: ProjectState) -> None:
+        """A conflict is shown: plan its fixes in the background once the edits pause, so that
+        the code actions are ready when asked for."""
+        timer = self._plan_timers.pop(state.root, None)
+        if timer is not None:
+            timer.cancel()
+
+        def start() -> None:
+            self._plan_timers.pop(state.root, None)
+            if state.root in self.projects:
+                task = asyncio.ensure_future(self._plan(state))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+        loop = asyncio.get_running_loop()
+        self._plan_timers[state.root] = loop.call_later(PLAN_DELAY_S, start)
 
     async def cmd_resolve(self, *args: object) -> dict[str, Any]:
         """Resolve the conflicts (every conflicted app, or ``apps``) on disk, as
@@ -976,6 +1024,7 @@ class MigrationServer(LanguageServer):
         await self._wait_loaded(state)
         strategy = options.get("strategy")
         plans = self.plans.setdefault(state.root, act.Plans())
+        await self._plan(state)
         apps = options.get("apps")
         renderer = self.renderer(state)
 
