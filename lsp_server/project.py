@@ -219,7 +219,10 @@ class ProjectState:
         try:
             if gitinfo.toplevel(self.root) is None:
                 return
-            baseline = gitinfo.default_branch(self.root, configured=config.default_branch)
+            # as `lint` judges it: what was pushed, so the editor and CI agree on what is new
+            baseline = gitinfo.default_branch(
+                self.root, configured=config.default_branch, pushed=True
+            )
             if baseline is not None:
                 self.baseline = baseline
                 self.baseline_files = frozenset(gitinfo.files_at(self.root, baseline))

@@ -165,7 +165,7 @@ def _new_on_branch(
     try:
         if gitinfo.toplevel(root) is None:
             return frozenset()
-        baseline = gitinfo.default_branch(root, configured=configured)
+        baseline = gitinfo.default_branch(root, configured=configured, pushed=True)
         if baseline is None:
             return frozenset()
         present = gitinfo.files_at(root, baseline, under=folder)

@@ -569,6 +569,13 @@ class MigrationServer(LanguageServer):
         self, params: types.WorkspaceDiagnosticParams
     ) -> types.WorkspaceDiagnosticReport:
         previous = {p.uri: p.value for p in params.previous_result_ids}
+        # Every file the client holds a result for gets a new one (empty once fixed): a file
+        # left out of the report would keep its old problems in the client.
+        held: dict[str, set[str]] = {}
+        for uri in previous:
+            owner, path = self.project_of(uri)
+            if owner is not None and path is not None:
+                held.setdefault(owner.root, set()).add(path)
         items: list[
             types.WorkspaceFullDocumentDiagnosticReport
             | types.WorkspaceUnchangedDocumentDiagnosticReport
@@ -578,8 +585,14 @@ class MigrationServer(LanguageServer):
                 continue
             renderer = self.renderer(state)
 
-            def job(state: ProjectState = state, renderer: Renderer = renderer) -> Rendered:
-                paths = state.problem_paths() | state.reported
+            client_holds = held.get(state.root, set())
+
+            def job(
+                state: ProjectState = state,
+                renderer: Renderer = renderer,
+                client_holds: set[str] = client_holds,
+            ) -> Rendered:
+                paths = state.problem_paths() | state.reported | client_holds
                 return self._render(state, renderer, [state.report(p) for p in sorted(paths)])
 
             for path, version, diagnostics in await self.run(state, job) or []:

@@ -73,6 +73,36 @@ async def test_neovim_011_pulls_and_is_never_pushed_to(git: Git) -> None:
         assert session.published == []  # never both
 
 
+async def test_a_workspace_pull_clears_files_whose_problems_are_gone(git: Git) -> None:
+    """A file left out of a workspace report keeps its old problems in the client: every file
+    the client holds a result for gets a new report, empty once the problem is fixed."""
+    repo = base_project(git)
+    async with editor(repo.root, "neovim-0.11") as session:
+        original = (repo.root / TAG).read_text()
+        session.open(TAG, break_dependency(repo.root))
+        await session.wait_indexed()
+        first = await session.client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=[])
+        )
+        leaf = session.uri(f"{BLOG}/0001_initial.py")  # a second leaf, and not open
+        [before] = [item for item in first.items if item.uri == leaf]
+        assert isinstance(before, types.WorkspaceFullDocumentDiagnosticReport)
+        assert [str(d.code) for d in before.items] == ["MM009"]
+        session.change(TAG, original)  # fixed: one leaf again
+        await session.pull(TAG)
+        held = [
+            types.PreviousResultId(uri=item.uri, value=item.result_id or "")
+            for item in first.items
+            if isinstance(item, types.WorkspaceFullDocumentDiagnosticReport)
+        ]
+        second = await session.client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=held)
+        )
+        [after] = [item for item in second.items if item.uri == leaf]
+        assert isinstance(after, types.WorkspaceFullDocumentDiagnosticReport)
+        assert list(after.items) == []
+
+
 async def test_watchers_are_registered_dynamically_and_indexing_reports_progress(
     git: Git,
 ) -> None:
