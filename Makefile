@@ -7,7 +7,7 @@ VENV42 := .venv-django42
 PY := $(VENV)/bin/python
 PY42 := $(VENV42)/bin/python
 
-.PHONY: demo test lint typecheck pytest pytest-django42 bench clean
+.PHONY: demo test lint typecheck pytest pytest-django42 vscode bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,9 @@ $(VENV42)/.installed: pyproject.toml constraints.txt
 demo: $(VENV)/.installed
 	$(PY) examples/demo.py
 
-## Run the whole suite: lint, strict types, and the tests on Django 5.2 and 4.2.
-test: lint typecheck pytest pytest-django42
+## Run the whole suite: lint, strict types, the tests on Django 5.2 and 4.2, and the VS Code
+## extension (built, packaged as a .vsix and tested offline; needs Node 20+).
+test: lint typecheck pytest pytest-django42 vscode
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
@@ -38,6 +39,9 @@ pytest: $(VENV)/.installed
 
 pytest-django42: $(VENV42)/.installed
 	$(PY42) -m pytest
+
+vscode: $(VENV)/.installed
+	vscode-extension/scripts/ci.sh $(abspath $(PY))
 
 ## Speed figures against floors measured in the same run.
 bench: $(VENV)/.installed
