@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
-from .text import DecodeError, decode_source
+from .text import DecodeError, decode_source, parse_module
 
 
 def label_from_apps_py(data: bytes) -> str | None:
@@ -24,7 +24,7 @@ def label_from_apps_py(data: bytes) -> str | None:
     with ``default = True``; otherwise none (the label then derives from the app's name).
     """
     try:
-        tree = ast.parse(decode_source(data))
+        tree = parse_module(decode_source(data))
     except (DecodeError, SyntaxError, ValueError):
         return None
     configs: list[tuple[str | None, bool | None]] = []

@@ -28,7 +28,14 @@ from dataclasses import dataclass, replace
 
 from . import codes
 from .model import Decl, DepKey, MigrationFile, Problem, ReadMethod, Ref, RefKind, Span
-from .text import DecodeError, LineIndex, decode_source, find_conflicts
+from .text import (
+    DecodeError,
+    LineIndex,
+    decode_source,
+    find_conflicts,
+    parse_expression,
+    parse_module,
+)
 
 REF_ATTRIBUTES = ("dependencies", "replaces", "run_before")
 ATTRIBUTES = (*REF_ATTRIBUTES, "initial")
@@ -75,7 +82,7 @@ def parse_migration(path: str, text: str) -> MigrationFile:
 
 def _parse_text(path: str, name: str, text: str) -> MigrationFile:
     try:
-        tree = ast.parse(text, filename=path)
+        tree = parse_module(text, path)
     except (SyntaxError, ValueError) as exc:
         return _parse_tolerant(path, name, text, exc)
     return _AstReader(path, name, text, tree).read()
@@ -536,7 +543,7 @@ def _parse_tolerant(
             continue
         value_line, value_column = index.position(match.end())
         try:
-            expr = ast.parse("(" + snippet + ")", mode="eval").body
+            expr = parse_expression("(" + snippet + ")")
         except (SyntaxError, ValueError):
             problems.append(
                 codes.UNREADABLE_VALUE.problem(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import codecs
 import re
+import warnings
 from dataclasses import dataclass
 
 from .model import Span
@@ -45,6 +47,21 @@ def decode_source(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         where = data.count(b"\n", 0, exc.start) + 1
         raise DecodeError(f"is not valid {encoding} (byte {data[exc.start]:#04x})", where) from None
+
+
+def parse_module(text: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse``, quietly: the warnings Python gives for the project's own code (an invalid
+    escape such as ``"\\d"`` in a migration) are not ours to print. Raises ``SyntaxError``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename)
+
+
+def parse_expression(text: str) -> ast.expr:
+    """One expression, parsed quietly (see :func:`parse_module`). Raises ``SyntaxError``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, mode="eval").body
 
 
 def split_lines(text: str) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +289,23 @@ def test_dependency_on_a_missing_node_and_a_cycle(repo: Path) -> None:
     assert source[missing["line"] - 1][missing["column"] - 1 : missing["end_column"] - 1] == (
         "'0009_missing'"
     )
+
+
+def test_python_warnings_about_the_project_code_are_not_printed(repo: Path) -> None:
+    """An invalid escape in a migration is the project's business, not noise on our stderr."""
+    (repo / "blog" / "migrations" / "0003_regex.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('blog', '0002_post_slug')]\n"
+        '    operations = [migrations.RunSQL("SELECT 1 WHERE x ~ \'\\d+\'", "SELECT 1")]\n'
+        "    run_before: list[tuple[str, str]] = []\n"
+    )
+    for args in (("check",), ("show", "--graph"), ("lint", "--all")):
+        result = subprocess.run(
+            [sys.executable, "-W", "default", "-m", "manifest_core", "--no-cache", *args],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.stderr == "", (args, result.stderr)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from manifest_core.model import DepKey, Span
 from manifest_core.reader import migration_name
-from manifest_core.text import LineIndex, find_conflicts
+from manifest_core.text import LineIndex, find_conflicts, parse_module
 
 from .operations import Operation, bind, classify
 from .values import MISSING, Call, Evaluator, Name
@@ -90,7 +90,7 @@ def parse_source(path: str, text: str) -> ParsedMigration:
         )
         return ParsedMigration(path, name, text, ok=False, notes=(note,))
     try:
-        tree = ast.parse(text, filename=path)
+        tree = parse_module(text, path)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 1
         column = max((getattr(exc, "offset", None) or 1) - 1, 0)

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass
 
 from manifest_core.model import Span
-from manifest_core.text import LineIndex
+from manifest_core.text import LineIndex, parse_module
 
 #: Operation class -> (positional parameters, which of them name the model, which name fields).
 _SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -56,7 +56,7 @@ class Touch:
 def touches(text: str) -> list[Touch]:
     """Every model and field the ``Migration.operations`` list changes (empty if unreadable)."""
     try:
-        tree = ast.parse(text)
+        tree = parse_module(text)
     except (SyntaxError, ValueError):
         return []
     index = LineIndex(text)

@@ -17,7 +17,6 @@ The steps, each of which can refuse (then the plan is empty and the problems say
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import sys
@@ -45,6 +44,7 @@ from manifest_core.model import (
 from manifest_core.plan import FileCreate, FileRename, Plan, TextEdit, apply_edits, whole_text_span
 from manifest_core.project import Project
 from manifest_core.reader import migration_name, parse_migration
+from manifest_core.text import parse_module
 
 from . import graphs
 from .merge import merge_name, merge_source
@@ -673,7 +673,7 @@ class _Planner:
         span = None
         if text is not None:
             try:
-                ast.parse(text, filename=path)
+                parse_module(text, path)
             except SyntaxError as exc:
                 reason = f"it does not parse on Python {sys.version_info.major}." + (
                     f"{sys.version_info.minor} ({exc.msg}, line {exc.lineno})"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from manifest_core.model import MigrationFile, Ref, Span
 from manifest_core.project import Project
 from manifest_core.reader import REF_ATTRIBUTES
-from manifest_core.text import DecodeError, LineIndex, decode_source
+from manifest_core.text import DecodeError, LineIndex, decode_source, parse_module
 
 _LITERAL_RE = re.compile(
     r"""^(?P<prefix>[rRuU]?)(?P<quote>'''|\"\"\"|'|")(?P<body>.*)(?P=quote)$""", re.S
@@ -100,7 +100,7 @@ def dependency_insertion(text: str, app: str, name: str) -> Insertion | None:
     absent): the caller reports that it cannot add the dependency.
     """
     try:
-        tree = ast.parse(text)
+        tree = parse_module(text)
     except (SyntaxError, ValueError):
         return None
     value: ast.expr | None = None

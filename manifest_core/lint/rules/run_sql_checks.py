@@ -9,7 +9,7 @@ from manifest_core.lint.rule import MigrationContext, Site
 from manifest_core.lint.sql import Finding, classify, split_statements
 from manifest_core.lint.values import MISSING, Name, describe
 from manifest_core.model import Span
-from manifest_core.text import LineIndex
+from manifest_core.text import LineIndex, parse_expression
 
 _PREFIXES = frozenset({"", "r", "u", "R", "U"})
 
@@ -69,7 +69,7 @@ def _from_source(ctx: MigrationContext, span: Span) -> list[SqlText] | None:
     segment = ctx.parsed.text[start:end]
     wrapped = "(" + segment + "\n)"
     try:
-        node = ast.parse(wrapped, mode="eval").body
+        node = parse_expression(wrapped)
     except (SyntaxError, ValueError):
         return None
     local = LineIndex(wrapped)
