@@ -88,6 +88,19 @@ _FLAGS = {
     "codeActions": "code_actions",
 }
 
+#: Numeric settings: attribute, bounds, type, and what a valid value is.
+_NUMBERS: dict[str, tuple[str, float, float, type[int] | type[float], str]] = {
+    "debounce": ("debounce_ms", 0, 5_000, int, "a number of milliseconds from 0 to 5000"),
+    "pollInterval": ("poll_interval", 0, 3_600, float, "a number of seconds from 0 to 3600"),
+    "maxFileSize": (
+        "max_file_size",
+        1_000,
+        1_000_000_000,
+        int,
+        "a number of bytes of at least 1000",
+    ),
+}
+
 
 def unwrap(value: Any) -> Any:
     """The settings object itself, when given wrapped as ``{"djangoMigrationManifest": {...}}``
@@ -123,7 +136,7 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     if not isinstance(raw, Mapping):
         return Settings(), [f"settings must be an object, not {type(raw).__name__}"]
     values: dict[str, Any] = {}
-    known = {"root", "lint", "debounce", "pollInterval", "maxFileSize", "logLevel", *_FLAGS}
+    known = {"root", "lint", "logLevel", *_FLAGS, *_NUMBERS}
     for key in raw:
         if key not in known:
             errors.append(f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
@@ -139,24 +152,13 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
                 values[attribute] = raw[key]
             else:
                 errors.append(f"{key}: must be true or false")
-    if "debounce" in raw:
-        number = _number(raw["debounce"], 0, 5_000)
-        if number is None:
-            errors.append("debounce: must be a number of milliseconds from 0 to 5000")
-        else:
-            values["debounce_ms"] = int(number)
-    if "pollInterval" in raw:
-        number = _number(raw["pollInterval"], 0, 3_600)
-        if number is None:
-            errors.append("pollInterval: must be a number of seconds from 0 to 3600")
-        else:
-            values["poll_interval"] = float(number)
-    if "maxFileSize" in raw:
-        number = _number(raw["maxFileSize"], 1_000, 1_000_000_000)
-        if number is None:
-            errors.append("maxFileSize: must be a number of bytes of at least 1000")
-        else:
-            values["max_file_size"] = int(number)
+    for key, (attribute, low, high, kind, problem) in _NUMBERS.items():
+        if key in raw:
+            number = _number(raw[key], low, high)
+            if number is None:
+                errors.append(f"{key}: must be {problem}")
+            else:
+                values[attribute] = kind(number)
     if "logLevel" in raw:
         level = raw["logLevel"]
         if isinstance(level, str) and level.lower() in LOG_LEVELS:
