@@ -71,23 +71,33 @@ def build_sites(
 ) -> tuple[list[Site], AppState]:
     """Every operation with the state just before it, nested operations included, in order."""
     sites: list[Site] = []
-
-    def walk(
-        ops: Iterable[Operation], state: AppState, database: bool, parents: tuple[Operation, ...]
-    ) -> AppState:
-        for op in ops:
-            sites.append(Site(op, state, database, parents, len(sites)))
-            if op.known and op.kind == "SeparateDatabaseAndState":
-                walk(op.database_operations, state, database, (*parents, op))
-                state = walk(op.state_operations, state, False, (*parents, op))
-            elif op.known and op.kind == "RunSQL" and op.state_operations:
-                state = walk(op.state_operations, state, False, (*parents, op))
-            else:
-                state = apply_operation(state, op, key, swappable)
-        return state
-
-    final = walk(operations, state, True, ())
+    final = _walk(sites, operations, state, True, (), key, swappable)
     return sites, final
+
+
+def _walk(
+    sites: list[Site],
+    ops: Iterable[Operation],
+    state: AppState,
+    database: bool,
+    parents: tuple[Operation, ...],
+    key: Key,
+    swappable: Mapping[str, str],
+) -> AppState:
+    # A module-level function, not a recursive closure: a closure that calls itself is a
+    # reference cycle, which would keep every site alive while a whole-project lint pauses
+    # the garbage collector.
+    for op in ops:
+        sites.append(Site(op, state, database, parents, len(sites)))
+        nested = (*parents, op)
+        if op.known and op.kind == "SeparateDatabaseAndState":
+            _walk(sites, op.database_operations, state, database, nested, key, swappable)
+            state = _walk(sites, op.state_operations, state, False, nested, key, swappable)
+        elif op.known and op.kind == "RunSQL" and op.state_operations:
+            state = _walk(sites, op.state_operations, state, False, nested, key, swappable)
+        else:
+            state = apply_operation(state, op, key, swappable)
+    return state
 
 
 def lint_parsed(

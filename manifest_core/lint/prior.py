@@ -96,6 +96,14 @@ class LintSession:
         self._parsed.pop(path, None)
         self._after.clear()
 
+    def release(self, app: str) -> None:
+        """Forget the parsed files and replayed states of ``app`` (a whole-project lint is done
+        with it: the states of one app never need another app's files)."""
+        found = self.project.apps.get(app)
+        for migration in found.migrations if found is not None else ():
+            self._parsed.pop(migration.path, None)
+            self._after.pop(migration.key, None)
+
     def rebased(
         self, project: Project, *, new_migrations: Iterable[Key] | None = None
     ) -> LintSession:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from manifest_core import gitinfo
 from manifest_core.model import Key, ReadMethod, Severity, Span
@@ -114,8 +114,15 @@ def lint_project(
         if keys is None
         else sorted(set(keys), key=lambda key: project.graph.migrations[key].path)
     )
+    # Each app's files and states are released once its last chosen migration is linted, so
+    # memory follows the largest app, not the repository.
+    last = {key[0]: position for position, key in enumerate(chosen)}
+    results = []
     with gc_paused():
-        results = [session.lint(key, explicit=explicit) for key in chosen]
+        for position, key in enumerate(chosen):
+            results.append(replace(session.lint(key, explicit=explicit), state_after=None))
+            if last[key[0]] == position:
+                session.release(key[0])
     results += [unreadable_result(path, reason) for path, reason in (unreadable or {}).items()]
     results.sort(key=lambda result: result.path)
     return LintReport(tuple(results), baseline, frozenset(new), tuple(skipped))
