@@ -84,14 +84,6 @@ def default_branch(
     return None
 
 
-def merge_base(root: str, *refs: str) -> str | None:
-    return _out(root, "merge-base", *refs)
-
-
-def is_ancestor(root: str, ancestor: str, descendant: str) -> bool:
-    return git(root, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
-
-
 def files_at(root: str, ref: str, under: str = "") -> set[str]:
     """Paths (relative to the root, ``/``-separated) of files in ``ref``'s tree."""
     args = ["ls-tree", "-r", "--name-only", "-z", ref]
@@ -107,18 +99,6 @@ def show_file(root: str, ref: str, path: str) -> str | None:
     """A file's content at ``ref``, or ``None`` if it does not exist there."""
     result = git(root, "show", f"{ref}:{path}")
     return result.stdout if result.returncode == 0 else None
-
-
-def changed_files(root: str, since: str) -> set[str]:
-    """Files added or modified since the merge base with ``since``, committed or not."""
-    base = merge_base(root, since, "HEAD") or since
-    result = git(root, "diff", "--name-only", "-z", "--diff-filter=AMR", base)
-    untracked = git(root, "ls-files", "--others", "--exclude-standard", "-z")
-    paths = set(result.stdout.split("\0")) if result.returncode == 0 else set()
-    if untracked.returncode == 0:
-        paths.update(untracked.stdout.split("\0"))
-    paths.discard("")
-    return paths
 
 
 @dataclass(frozen=True)
@@ -225,10 +205,4 @@ def subject(root: str, commit: str) -> str:
 def tracked_files(root: str) -> set[str]:
     """Paths in git's index (tracked, staged or unmerged), relative to the root."""
     result = git(root, "ls-files", "-z")
-    return {p for p in result.stdout.split("\0") if p} if result.returncode == 0 else set()
-
-
-def conflicted_files(root: str) -> set[str]:
-    """Paths git lists as unmerged in the index."""
-    result = git(root, "diff", "--name-only", "--diff-filter=U", "-z")
     return {p for p in result.stdout.split("\0") if p} if result.returncode == 0 else set()
