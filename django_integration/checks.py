@@ -264,7 +264,7 @@ def config_findings(conf: ManifestSettings) -> list[Finding]:
 def _finding(problem: Problem, entries: Any, view: DjangoView | None) -> Finding:
     check = by_code()[problem.code]
     where = problem.path if problem.span is None else f"{problem.path}:{problem.line}"
-    label = _label_of(problem, entries, view)
+    label = problem.app
     message = problem.message
     if check is E005 and view is not None and label is not None:
         message = _unknown_app_message(label, entries[label].path, view)
@@ -273,20 +273,6 @@ def _finding(problem: Problem, entries: Any, view: DjangoView | None) -> Finding
         # not text (or not a file): the update refuses to edit what it cannot read
         hint = f"Delete or move it, then run `{UPDATE_COMMAND}` to write it again."
     return Finding(check, f"{message}.", where, label, hint)
-
-
-def _label_of(problem: Problem, entries: Any, view: DjangoView | None) -> str | None:
-    """The app a per-app problem is about (for ``manage.py check <app_label>``)."""
-    check = by_code()[problem.code]
-    if check in (E005, E006, E007):
-        for entry in entries.values():
-            if problem.line in (entry.line, entry.head_line, entry.path_line):
-                return str(entry.label)
-    if check in (E004, E008) and view is not None:
-        for app in view.apps.values():
-            if f"app {app.label!r} " in problem.message:
-                return app.label
-    return None
 
 
 def _unknown_app_message(label: str, path: str | None, view: DjangoView) -> str:

@@ -413,7 +413,7 @@ def code_actions(
                 continue
             diagnostic = renderer.problem(problem, lines, lambda p: Lines(state.text_of(p) or ""))
             if problem.code == codes.MULTIPLE_LEAVES.code:
-                label = index.app_of(path)
+                label = problem.app or index.app_of(path)
                 if label is not None:
                     conflicts.setdefault(label, []).append(diagnostic)
             elif problem.code == codes.MANIFEST_CONFLICT.code:

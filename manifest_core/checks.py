@@ -17,6 +17,7 @@ def multiple_leaves(app: AppSummary) -> Problem:
         f"app {app.label!r} has {len(app.heads)} leaf migrations ({names}); "
         "Django refuses to migrate until they are merged or renumbered",
         related=tuple(Location(h.path, h.span) for h in others),
+        app=app.label,
     )
 
 
@@ -45,6 +46,7 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
                 manifest.path,
                 Span.point(manifest.insertion_line(label)),
                 f"app {label!r} ({app.path}) has migrations but no [apps.{label}] entry",
+                app=label,
             )
         )
     for label in sorted(set(recorded) - set(apps) - conflicted):
@@ -55,6 +57,7 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
                 Span.point(entry.line),
                 f"[apps.{label}] names an app with no migrations on disk"
                 + (f" (nothing at {entry.path})" if entry.path else ""),
+                app=label,
             )
         )
     for label in sorted(set(recorded) & set(apps) - conflicted):
@@ -70,6 +73,7 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
                     f"apps.{label}.head is {entry.head!r} but the app's latest migration "
                     f"is {head.name!r} ({head.path})",
                     related=(Location(head.path, head.span),),
+                    app=label,
                 )
             )
         if entry.path is not None and entry.path != app.path:
@@ -79,6 +83,7 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
                     Span.point(entry.path_line or entry.line),
                     f"apps.{label}.path is {entry.path!r} but the app's migrations are in "
                     f"{app.path!r}",
+                    app=label,
                 )
             )
     return sorted(problems, key=Problem.sort_key)

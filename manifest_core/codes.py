@@ -31,6 +31,7 @@ class Code:
         hint: str | None = None,
         related: tuple[Location, ...] = (),
         severity: Severity | None = None,
+        app: str | None = None,
     ) -> Problem:
         return Problem(
             code=self.code,
@@ -41,6 +42,7 @@ class Code:
             span=span,
             hint=self.hint if hint is None else hint,
             related=related,
+            app=app,
         )
 
 

@@ -75,6 +75,8 @@ class Problem:
     span: Span | None = None
     hint: str = ""
     related: tuple[Location, ...] = ()
+    #: The label of the app the problem is about, where it is about one app.
+    app: str | None = None
 
     @property
     def line(self) -> int:

@@ -24,6 +24,7 @@ def problem_json(problem: Problem) -> dict[str, Any]:
         "related": [
             {"path": loc.path, "line": loc.span.line if loc.span else 1} for loc in problem.related
         ],
+        "app": problem.app,
     }
 
 

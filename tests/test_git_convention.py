@@ -43,6 +43,7 @@ PROBLEM_KEYS = {
     "message",
     "hint",
     "related",
+    "app",
 }
 GITIGNORE = "__pycache__/\n.migration_manifest_cache/\n"
 
@@ -197,6 +198,7 @@ def assert_conflict_problem(
         "end_column": 8,
         "message": conflict_message(start, end, described),
         "related": [{"path": MANIFEST, "line": end}],
+        "app": None,
     }
 
 
@@ -204,6 +206,7 @@ def assert_multiple_leaves(repo: Repo, problem: dict[str, Any], label: str, *lea
     """An MM009 problem on one leaf's ``class Migration`` line, pointing at the others."""
     paths = {ProjectBuilder.migration_path(label, leaf) for leaf in leaves}
     assert problem["severity"] == "error"
+    assert problem["app"] == label
     assert problem["path"] in paths
     assert {problem["path"]} | {r["path"] for r in problem["related"]} == paths
     assert problem["line"] == class_line(repo.root / problem["path"])

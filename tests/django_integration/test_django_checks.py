@@ -204,7 +204,7 @@ def test_e008_multiple_leaves(project: DjangoProject) -> None:
                 operations = []
             """,
         )
-    assert failing(project.manage("check")) == errors(
+    expected = errors(
         "catalog/migrations/0003_left.py: (migration_manifest.E008) app 'store' has 2 leaf "
         "migrations (0003_left, 0003_right); Django refuses to migrate until they are merged or "
         "renumbered.\n"
@@ -212,6 +212,11 @@ def test_e008_multiple_leaves(project: DjangoProject) -> None:
         "`python -m manifest_core resolve` to renumber one branch's migrations after the other's; "
         "either updates migrations.toml.\n"
     )
+    assert failing(project.manage("check")) == expected
+    # the finding belongs to the app 'store' (its folder is catalog/)
+    assert failing(project.manage("check", "store")) == expected
+    other = project.manage("check", "accounts")
+    assert (other.returncode, other.stdout) == (0, CLEAN)
 
 
 def test_e009_static_reader_cannot_follow_a_computed_dependency(project: DjangoProject) -> None:
