@@ -26,7 +26,7 @@ from . import __version__
 from .discovery import FileStat
 from .model import AppSummary, Decl, Head, Location, Problem, ProjectSummary, Severity, Span
 
-_FORMAT = f"{__version__}/{sys.version_info[0]}.{sys.version_info[1]}/1"
+_FORMAT = f"{__version__}/{sys.version_info[0]}.{sys.version_info[1]}/2"
 _RACY_NS = 2_000_000_000
 _GITIGNORE = "# Created by django-migration-manifest.\n*\n"
 
@@ -174,11 +174,12 @@ def _problem_to(problem: Problem) -> tuple[Any, ...]:
         _span_to(problem.span),
         problem.hint,
         tuple((loc.path, _span_to(loc.span)) for loc in problem.related),
+        problem.app,
     )
 
 
 def _problem_from(data: Any) -> Problem:
-    code, name, severity, message, path, span, hint, related = data
+    code, name, severity, message, path, span, hint, related, app = data
     return Problem(
         code,
         name,
@@ -188,6 +189,7 @@ def _problem_from(data: Any) -> Problem:
         _span_from(span),
         hint,
         tuple(Location(p, _span_from(s)) for p, s in related),
+        app,
     )
 
 

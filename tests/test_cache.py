@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import marshal
 import os
 import time
 from pathlib import Path
@@ -9,7 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli, write_chain, write_migration
 
+from manifest_core import cache
 from manifest_core.manifest import render_manifest
+from manifest_core.model import Location, Problem, Severity, Span
 from manifest_core.project import load_project, load_summary
 
 CACHE = ".migration_manifest_cache"
@@ -135,3 +139,30 @@ def test_cache_location_is_configurable(repo: Path) -> None:
     assert run_cli("--root", str(repo), "check")[0] == 0
     assert (repo / ".cache" / "mm" / "summary.marshal").exists()
     assert not (repo / CACHE).exists()
+
+
+def test_a_problem_survives_the_cache_with_every_field() -> None:
+    problem = Problem(
+        code="MM007",
+        name="stale-head",
+        severity=Severity.ERROR,
+        message="apps.blog.head is stale",
+        path="migrations.toml",
+        span=Span(3, 0, 3, 8),
+        hint="run update",
+        related=(Location("blog/migrations/0002_b.py", Span(5, 6, 5, 15)), Location("x.py", None)),
+        app="blog",
+    )
+    stored = marshal.loads(marshal.dumps(cache._problem_to(problem)))
+    assert cache._problem_from(stored) == problem
+    assert {f.name for f in dataclasses.fields(Problem)} == {
+        "code",
+        "name",
+        "severity",
+        "message",
+        "path",
+        "span",
+        "hint",
+        "related",
+        "app",
+    }, "a new Problem field must be stored by the cache too"
