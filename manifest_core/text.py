@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import codecs
 import re
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -49,17 +50,23 @@ def decode_source(data: bytes) -> str:
         raise DecodeError(f"is not valid {encoding} (byte {data[exc.start]:#04x})", where) from None
 
 
+#: ``warnings.catch_warnings`` swaps the process's filters; threads (the language server's) must
+#: take turns, or one restores what another saved and the filters stay changed.
+_QUIET = threading.Lock()
+
+
 def parse_module(text: str, filename: str = "<unknown>") -> ast.Module:
     """``ast.parse``, quietly: the warnings Python gives for the project's own code (an invalid
-    escape such as ``"\\d"`` in a migration) are not ours to print. Raises ``SyntaxError``."""
-    with warnings.catch_warnings():
+    escape such as ``"\\d"`` in a migration) are not ours to print, and under ``-W error`` they
+    would turn valid code into a ``SyntaxError``. Raises ``SyntaxError``."""
+    with _QUIET, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(text, filename=filename)
 
 
 def parse_expression(text: str) -> ast.expr:
     """One expression, parsed quietly (see :func:`parse_module`). Raises ``SyntaxError``."""
-    with warnings.catch_warnings():
+    with _QUIET, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(text, mode="eval").body
 

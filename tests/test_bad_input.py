@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 from conftest import run_module, write_chain, write_migration
 
 from manifest_core.manifest import render_manifest
+from manifest_core.text import parse_module
 
 
 @pytest.fixture
@@ -309,3 +312,54 @@ def test_python_warnings_about_the_project_code_are_not_printed(repo: Path) -> N
             check=False,
         )
         assert result.stderr == "", (args, result.stderr)
+
+
+def test_warnings_about_the_project_code_never_become_errors(repo: Path) -> None:
+    """Under ``-W error`` Python would turn the invalid escape into a SyntaxError."""
+    (repo / "blog" / "migrations" / "0003_regex.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('blog', '0002_post_slug')]\n"
+        '    operations = [migrations.RunSQL("SELECT 1 WHERE x ~ \'\\d+\'", "SELECT 1")]\n'
+        "    run_before: list[tuple[str, str]] = []\n"
+    )
+    for args in (("show", "--graph", "--format", "json"), ("lint", "--all", "--format", "json")):
+        outputs = []
+        for flag in ("default", "error"):
+            result = subprocess.run(
+                [sys.executable, "-W", flag, "-m", "manifest_core", "--no-cache", *args],
+                cwd=repo,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            outputs.append((result.returncode, json.loads(result.stdout)))
+        assert outputs[0] == outputs[1], args
+    rules = {finding["name"] for finding in outputs[1][1]["findings"]}
+    assert "unparsable-migration" not in rules, rules
+
+
+def test_quiet_parsing_is_safe_across_threads() -> None:
+    """Threads parsing at once (as the language server's do) leave the warning filters as they
+    found them, and print nothing."""
+    text = "pattern = '\\d+'\n" * 3
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            filters = list(warnings.filters)
+
+            def parse() -> None:
+                for _ in range(1000):
+                    parse_module(text, "m.py")
+
+            threads = [threading.Thread(target=parse) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert list(warnings.filters) == filters
+        assert caught == []
+    finally:
+        sys.setswitchinterval(interval)
