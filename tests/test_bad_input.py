@@ -294,8 +294,8 @@ def test_dependency_on_a_missing_node_and_a_cycle(repo: Path) -> None:
     )
 
 
-def test_python_warnings_about_the_project_code_are_not_printed(repo: Path) -> None:
-    """An invalid escape in a migration is the project's business, not noise on our stderr."""
+def write_invalid_escape(repo: Path) -> None:
+    """A valid migration with an invalid escape (``'\\d'``), which Python warns about."""
     (repo / "blog" / "migrations" / "0003_regex.py").write_text(
         "from django.db import migrations\n\n\n"
         "class Migration(migrations.Migration):\n"
@@ -303,6 +303,11 @@ def test_python_warnings_about_the_project_code_are_not_printed(repo: Path) -> N
         '    operations = [migrations.RunSQL("SELECT 1 WHERE x ~ \'\\d+\'", "SELECT 1")]\n'
         "    run_before: list[tuple[str, str]] = []\n"
     )
+
+
+def test_python_warnings_about_the_project_code_are_not_printed(repo: Path) -> None:
+    """An invalid escape in a migration is the project's business, not noise on our stderr."""
+    write_invalid_escape(repo)
     for args in (("check",), ("show", "--graph"), ("lint", "--all")):
         result = subprocess.run(
             [sys.executable, "-W", "default", "-m", "manifest_core", "--no-cache", *args],
@@ -316,13 +321,7 @@ def test_python_warnings_about_the_project_code_are_not_printed(repo: Path) -> N
 
 def test_warnings_about_the_project_code_never_become_errors(repo: Path) -> None:
     """Under ``-W error`` Python would turn the invalid escape into a SyntaxError."""
-    (repo / "blog" / "migrations" / "0003_regex.py").write_text(
-        "from django.db import migrations\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        "    dependencies = [('blog', '0002_post_slug')]\n"
-        '    operations = [migrations.RunSQL("SELECT 1 WHERE x ~ \'\\d+\'", "SELECT 1")]\n'
-        "    run_before: list[tuple[str, str]] = []\n"
-    )
+    write_invalid_escape(repo)
     for args in (("show", "--graph", "--format", "json"), ("lint", "--all", "--format", "json")):
         outputs = []
         for flag in ("default", "error"):
