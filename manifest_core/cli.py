@@ -10,56 +10,70 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
-from .checks import check_manifest
-from .config import Config, ConfigError, load_config
-from .manifest import Manifest
-from .model import Problem, ProjectSummary, Severity
-from .output import count_line, problem_json, render_problems
-from .project import Project, find_root, load_project, load_summary, read_manifest
 
+# Only what ``--help`` needs is imported here: each command imports what it uses, so ``check``
+# never loads the resolve planner, the linter or the manifest writer (a test holds it to that).
+# ``TYPE_CHECKING`` is spelled out rather than imported: ``typing`` costs start-up time.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
+    from .config import Config
     from .graph import Graph
+    from .manifest import Manifest
+    from .model import ProjectSummary
+    from .project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "github")
+#: The labels of :class:`~manifest_core.model.Severity`, lowest first (a test holds them equal).
+SEVERITIES = ("info", "warning", "error")
 
 
 class UsageError(Exception):
     """A mistake in how the command was called: exit code 2."""
 
 
-@dataclass
 class Context:
-    root: str
-    fmt: str
-    use_cache: bool
-    out: TextIO
-    err: TextIO
-    _config: Config | None = None
-    _manifest: Manifest | None = None
+    """What every command is given: where the repository is, how to write, and lazy loaders."""
+
+    def __init__(self, root: str, fmt: str, use_cache: bool, out: TextIO, err: TextIO) -> None:
+        self.root = root
+        self.fmt = fmt
+        self.use_cache = use_cache
+        self.out = out
+        self.err = err
+        self._config: Config | None = None
+        self._manifest: Manifest | None = None
 
     @property
     def config(self) -> Config:
         if self._config is None:
+            from .config import load_config
+
             self._config = load_config(self.root)
         return self._config
 
     @property
     def manifest(self) -> Manifest:
         if self._manifest is None:
+            from .project import read_manifest
+
             self._manifest = read_manifest(self.root, self.config)
         return self._manifest
 
     def summary(self) -> ProjectSummary:
+        from .project import load_summary
+
         return load_summary(
             self.root, config=self.config, manifest=self.manifest, use_cache=self.use_cache
         )
 
     def project(self) -> Project:
+        from .project import load_project
+
         return load_project(
             self.root, config=self.config, manifest=self.manifest, use_cache=self.use_cache
         )
@@ -77,12 +91,22 @@ class Context:
 Command = Callable[[argparse.Namespace, Context], int]
 
 
-@dataclass(frozen=True)
 class CommandSpec:
-    help: str
-    configure: Callable[[argparse.ArgumentParser], None]
-    run: Command
-    formats: tuple[str, ...]
+    """A subcommand: its help line, its arguments, its function and its output formats."""
+
+    __slots__ = ("configure", "formats", "help", "run")
+
+    def __init__(
+        self,
+        help: str,
+        configure: Callable[[argparse.ArgumentParser], None],
+        run: Command,
+        formats: tuple[str, ...],
+    ) -> None:
+        self.help = help
+        self.configure = configure
+        self.run = run
+        self.formats = formats
 
 
 COMMANDS: dict[str, CommandSpec] = {}
@@ -117,6 +141,9 @@ def _configure_show(parser: argparse.ArgumentParser) -> None:
 
 @command("show", "list each app's migrations folder, heads and migration count", _configure_show)
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    from .model import Problem
+    from .output import problem_json, render_problems
+
     project = ctx.project() if args.graph else None
     summary = project.summary() if project else ctx.summary()
     problems = sorted((*summary.problems, *ctx.manifest.problems), key=Problem.sort_key)
@@ -187,7 +214,7 @@ def _graph_json(graph: Graph) -> dict[str, Any]:
 def _configure_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-level",
-        choices=[s.label for s in Severity],
+        choices=SEVERITIES,
         default="error",
         help="the lowest severity that makes the command fail (default: error)",
     )
@@ -195,6 +222,10 @@ def _configure_check(parser: argparse.ArgumentParser) -> None:
 
 @command("check", "compare migrations.toml with the migrations on disk", _configure_check)
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    from .checks import check_manifest
+    from .model import Severity
+    from .output import count_line, problem_json, render_problems
+
     summary = ctx.summary()
     problems = check_manifest(ctx.manifest, summary)
     fail_level = Severity.parse(args.fail_level)
@@ -230,6 +261,7 @@ def _configure_update(parser: argparse.ArgumentParser) -> None:
 @command("update", "write migrations.toml from the migrations on disk", _configure_update)
 def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     from .fsops import ApplyError, apply_plan
+    from .output import problem_json, render_problems
     from .update import plan_update
 
     manifest = ctx.manifest
@@ -316,20 +348,60 @@ def _common_options(
     )
 
 
-#: Modules that register further commands with :func:`command` when imported.
-COMMAND_MODULES = ("manifest_core.resolve.command", "manifest_core.lint.command")
+#: Commands whose code lives in a module of its own, imported only when that command is chosen
+#: (``check`` and ``--help`` never pay for them): name -> (module, help, output formats). Importing
+#: the module registers the command with :func:`command`; a test holds its help and formats equal
+#: to the ones here, which are all ``--help`` needs.
+LAZY_COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "resolve": (
+        "manifest_core.resolve.command",
+        "repair migration conflicts after a merge or rebase, for every app at once",
+        FORMATS,
+    ),
+    "lint": (
+        "manifest_core.lint.command",
+        "check migrations for operations that lock PostgreSQL tables or break rolling deploys",
+        (*FORMATS, "sarif"),
+    ),
+}
+
+#: Options of the main parser that take a value in the next argument.
+_VALUE_OPTIONS = ("--root", "--format")
 
 
-def _import_command_modules() -> None:
-    # imported here rather than at the top: those modules import this one for ``command``
-    import importlib
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv``: the first argument that is a command's name and not the
+    value of an option (a guess that :func:`parse_arguments` corrects when it is wrong)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--":
+            return None
+        elif arg in _VALUE_OPTIONS:
+            skip = True
+        elif arg in COMMANDS or arg in LAZY_COMMANDS:
+            return arg
+    return None
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(name)
+
+def load_command(name: str) -> CommandSpec | None:
+    """The command called ``name``, importing its module if it lives in one."""
+    if name not in COMMANDS and name in LAZY_COMMANDS:
+        import importlib
+
+        importlib.import_module(LAZY_COMMANDS[name][0])
+    return COMMANDS.get(name)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    _import_command_modules()
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with the arguments of the ``chosen`` command (importing its module).
+
+    The other commands appear with their help line only, so ``--help`` and ``check`` import no
+    other command's code. Without ``chosen``, every command is complete (for tools and tests
+    that inspect the whole parser).
+    """
+    names = [*COMMANDS, *(name for name in LAZY_COMMANDS if name not in COMMANDS)]
     parser = argparse.ArgumentParser(
         prog="python -m manifest_core",
         description="Keep migrations.toml, the record of every Django app's latest migration, "
@@ -337,16 +409,39 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 clean, 1 findings, 2 usage or configuration error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    every_format = tuple(dict.fromkeys(f for spec in COMMANDS.values() for f in spec.formats))
+    every_format = tuple(
+        dict.fromkeys(
+            [f for spec in COMMANDS.values() for f in spec.formats]
+            + [f for _, _, formats in LAZY_COMMANDS.values() for f in formats]
+        )
+    )
     _common_options(parser, suppress=False, formats=every_format)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, spec in COMMANDS.items():
+    for name in names:
+        complete = chosen is None or name == chosen
+        spec = load_command(name) if complete else COMMANDS.get(name)
+        if spec is not None:
+            help_text, formats = spec.help, spec.formats
+        else:
+            _, help_text, formats = LAZY_COMMANDS[name]
         child = sub.add_parser(
-            name, help=spec.help, description=spec.help[:1].upper() + spec.help[1:] + "."
+            name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
         )
-        _common_options(child, suppress=True, formats=spec.formats)
-        spec.configure(child)
+        _common_options(child, suppress=True, formats=formats)
+        if complete and spec is not None:
+            spec.configure(child)
     return parser
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse ``argv``, importing only the module of the command it names."""
+    chosen = chosen_command(argv)
+    args, unknown = build_parser(chosen or "").parse_known_args(argv)
+    if unknown or args.command != chosen:
+        # an option's value looked like a command: parse again with the one argparse found
+        # (or, when the guess was right, to report the unknown arguments as argparse does)
+        args = build_parser(args.command).parse_args(argv)
+    return args
 
 
 def main(
@@ -354,16 +449,19 @@ def main(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    from .config import ConfigError
+    from .project import find_root
+
     try:
         root = os.path.abspath(args.root) if args.root else find_root(os.getcwd())
         if not os.path.isdir(root):
             raise UsageError(f"--root {args.root}: not a folder")
-        spec = COMMANDS[args.command]
+        spec = load_command(args.command)
+        assert spec is not None  # argparse accepts only the names of commands
         if args.format not in spec.formats:
             raise UsageError(
                 f"--format {args.format}: {args.command} writes {', '.join(spec.formats)}"

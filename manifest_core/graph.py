@@ -21,7 +21,6 @@ source spans) in the migration's file; without it, problems sit on the ``class M
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -319,6 +318,8 @@ class _Builder:
     def _note_external(self, migration: Migration, written: DepKey, target: Key) -> None:
         if target[0] in _KNOWN_EXTERNAL or target[0] in self.other_apps or written[2]:
             return
+        import difflib  # only for an unknown app: not on every build
+
         close = difflib.get_close_matches(target[0], sorted(self.apps), n=1, cutoff=0.75)
         if close:
             self.problems.append(

@@ -1,0 +1,150 @@
+"""``check`` and ``--help`` load only what they use: start-up is most of a warm ``check``.
+
+Each case runs ``python -X importtime -m manifest_core ...`` as a real subprocess and asserts on
+the modules it imported, not on time, so the test holds on any machine. The forbidden list names
+whole module families, so a command added later (its planner, its journal, its writer) is caught
+as soon as the ``check`` path starts importing it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import run_cli, write_chain
+
+from manifest_core import cli
+from manifest_core.model import Severity
+
+#: Never imported by ``check`` or ``--help``: other commands' code, writers, processes, editors.
+FORBIDDEN = (
+    "manifest_core.resolve",
+    "manifest_core.lint",
+    "manifest_core.journal",
+    "manifest_core.fsops",
+    "manifest_core.update",
+    "manifest_core.plan",
+    "manifest_core.gitinfo",
+    "manifest_core.graph",  # a warm check answers from the cache, without the graph
+    "manifest_core.reader",  # ... and without reading a migration
+    "tomli_w",
+    "subprocess",
+    "json",
+    "difflib",
+    "django",
+    "pygls",
+    "lsprotocol",
+)
+
+#: Also kept off ``--help``: everything a command needs to read the repository.
+FORBIDDEN_FOR_HELP = (
+    *FORBIDDEN,
+    "manifest_core.project",
+    "manifest_core.manifest",
+    "manifest_core.config",
+    "manifest_core.cache",
+    "tomllib",
+    "tomli",
+)
+
+
+def imported_modules(*args: str, cwd: Path, succeed: bool = True) -> list[str]:
+    """The modules ``python -m manifest_core <args>`` imports, in order (``-X importtime``)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "manifest_core", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 or not succeed, result.stdout + result.stderr
+    modules = [
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and not line.rstrip().endswith("imported package")
+    ]
+    assert "manifest_core.cli" in modules, result.stderr  # the listing is the one expected
+    return modules
+
+
+def offenders(modules: list[str], forbidden: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == f or m.startswith(f + ".") for f in forbidden)]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / ".git").mkdir()  # the root as the CLI finds it, without running git
+    paths = write_chain(root, "shop", "0001_initial", "0002_order")
+    paths += write_chain(root, "blog", "0001_initial")
+    code, out, err = run_cli("--root", str(root), "update")
+    assert code == 0, out + err
+    old = 1_000_000_000  # older than the cache's two-second window, so the cache keeps them
+    for path in [*paths, *root.rglob("__init__.py"), root / "migrations.toml"]:
+        os.utime(path, (old, old))
+    return root
+
+
+def test_help_imports_no_command_code(project: Path) -> None:
+    modules = imported_modules("--help", cwd=project)
+    assert offenders(modules, FORBIDDEN_FOR_HELP) == []
+
+
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_check_imports_no_other_command_code(project: Path, cache: str) -> None:
+    if cache == "warm":
+        subprocess.run([sys.executable, "-m", "manifest_core", "check"], cwd=project, check=True)
+        assert (project / ".migration_manifest_cache" / "summary.marshal").exists()
+    modules = imported_modules("check", cwd=project)
+    read_only_when_cold = ("manifest_core.graph", "manifest_core.reader")
+    forbidden = tuple(m for m in FORBIDDEN if cache == "warm" or m not in read_only_when_cold)
+    assert offenders(modules, forbidden) == []
+
+
+def test_the_test_sees_a_forbidden_import(project: Path) -> None:
+    """``resolve`` imports its planner: the listing the other tests read is the right one."""
+    modules = imported_modules("resolve", "--dry-run", cwd=project, succeed=False)
+    assert "manifest_core.resolve.planner" in offenders(modules, FORBIDDEN)
+
+
+@pytest.mark.parametrize("name", sorted(cli.LAZY_COMMANDS))
+def test_lazy_commands_help_matches_their_module(name: str) -> None:
+    """``--help`` lists a command from :data:`cli.LAZY_COMMANDS` without importing it."""
+    module, help_text, formats = cli.LAZY_COMMANDS[name]
+    spec = cli.load_command(name)
+    assert spec is not None, f"importing {module} did not register {name!r}"
+    assert (spec.help, spec.formats) == (help_text, formats)
+
+
+def test_severity_choices_match_the_model() -> None:
+    assert tuple(s.label for s in sorted(Severity)) == cli.SEVERITIES
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["check"], "check"),
+        (["--root", "lint", "check"], "check"),
+        (["--format=json", "--no-cache", "lint", "--all"], "lint"),
+        (["--fo", "json", "lint"], "lint"),
+        (["--format", "json", "resolve"], "resolve"),
+        (["--help"], None),
+        (["--", "check"], None),
+    ],
+)
+def test_chosen_command(argv: list[str], expected: str | None) -> None:
+    assert cli.chosen_command(argv) == expected
+
+
+def test_an_option_value_named_like_a_command_is_parsed_again(tmp_path: Path) -> None:
+    """``--ro`` abbreviates ``--root``: the scan takes its value ``lint`` for the command."""
+    (tmp_path / "lint").mkdir()
+    code, out, err = run_cli("--ro", "lint", "check", "--fail-level", "info", cwd=tmp_path)
+    assert (code, err) == (1, "")
+    assert "migrations.toml does not exist" in out
