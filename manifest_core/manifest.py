@@ -13,8 +13,10 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import codes
 from .model import Location, Problem, Span
@@ -106,8 +108,18 @@ class Manifest:
 
     def insertion_line(self, label: str) -> int:
         """The line where an ``[apps.<label>]`` table would go, for locating "missing app"."""
-        following = [e.line for lbl, e in self.entries.items() if lbl > label]
-        return min(following) if following else max(self.line_count, 1)
+        labels, first_lines = self._by_label
+        index = bisect_right(labels, label)
+        return first_lines[index] if index < len(labels) else max(self.line_count, 1)
+
+    @cached_property
+    def _by_label(self) -> tuple[list[str], list[int]]:
+        """The labels, sorted, and for each the first line of the entries from it onwards."""
+        labels = sorted(self.entries)
+        first_lines = [self.entries[label].line for label in labels]
+        for index in range(len(first_lines) - 2, -1, -1):
+            first_lines[index] = min(first_lines[index], first_lines[index + 1])
+        return labels, first_lines
 
 
 def _entry_value(entry: ManifestEntry | None) -> tuple[str | None, str | None] | None:
@@ -169,16 +181,17 @@ def _conflict_problems(
     path: str,
 ) -> list[Problem]:
     problems = []
+    written = sorted(
+        (line, e.label)
+        for side in (ours, theirs)
+        for e in side.values()
+        for line in {e.line, e.head_line, e.path_line}
+        if line
+    )
+    lines = [line for line, _ in written]
     for hunk in conflict.hunks:
-        labels = sorted(
-            {
-                e.label
-                for side in (ours, theirs)
-                for e in side.values()
-                if hunk.start <= e.line <= hunk.end
-                or any(ln and hunk.start <= ln <= hunk.end for ln in (e.head_line, e.path_line))
-            }
-        )
+        inside = written[bisect_left(lines, hunk.start) : bisect_right(lines, hunk.end)]
+        labels = sorted({label for _, label in inside})
         described = []
         for label in labels:
             mine, other = ours.get(label), theirs.get(label)
@@ -320,19 +333,36 @@ def _toml_error_text(exc: Exception) -> str:
     return re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
 
 
-def _table_lines(tables: list[_Table], label: str) -> tuple[int | None, int | None, int | None]:
-    for table in tables:
-        if table.name == ("apps", label):
+class _TableIndex:
+    """Where each app's entry was written, found by label in constant time.
+
+    An app is an ``[apps.<label>]`` table, or else a dotted key: ``<label>.head`` in ``[apps]`` or
+    ``apps.<label>.head`` at the top level (the first such key gives its line).
+    """
+
+    def __init__(self, tables: list[_Table]) -> None:
+        self.tables: dict[str, _Table] = {}
+        self.dotted: dict[str, int] = {}
+        for table in tables:
+            if len(table.name) == 2 and table.name[0] == "apps":
+                self.tables.setdefault(table.name[1], table)
+            elif table.name in ((), ("apps",)):
+                top = table.name == ()
+                for key, (line, _) in table.keys.items():
+                    parts = key.split(".")
+                    if top and (len(parts) < 2 or parts[0] != "apps"):
+                        continue
+                    self.dotted.setdefault(parts[1] if top else parts[0], line)
+
+    def lines(self, label: str) -> tuple[int | None, int | None, int | None]:
+        """The lines of the app's table (or first key), of its ``head`` and of its ``path``."""
+        table = self.tables.get(label)
+        if table is not None:
             head = table.keys.get("head")
             where = table.keys.get("path")
             return table.line, head[0] if head else None, where[0] if where else None
-    for table in tables:
-        for key, (line, _) in table.keys.items():
-            if table.name == ("apps",) and key.split(".")[0] == label:
-                return line, line, line
-            if table.name == () and key.startswith(f"apps.{label}"):
-                return line, line, line
-    return None, None, None
+        line = self.dotted.get(label)
+        return line, line, line
 
 
 def _entries_from_data(
@@ -371,8 +401,9 @@ def _entries_from_data(
         invalid(None, "'apps' must be a table of [apps.<label>] tables")
         return {}
     entries: dict[str, ManifestEntry] = {}
+    index = _TableIndex(tables)
     for label, value in apps.items():
-        line, head_line, path_line = _table_lines(tables, label)
+        line, head_line, path_line = index.lines(label)
         line = line or 1
         if not isinstance(value, dict):
             invalid(line, f"apps.{label} must be a table with 'head' and 'path'")
