@@ -43,9 +43,17 @@ pytest-django42: $(VENV42)/.installed
 vscode: $(VENV)/.installed
 	vscode-extension/scripts/ci.sh $(abspath $(PY))
 
-## Speed figures against floors measured in the same run.
+## Speed figures against floors measured in the same run. The timed processes run a regular
+## (not editable) install of the current tree, refreshed on every run, in $(VENV_BENCH); extra
+## options go in BENCH_ARGS (e.g. make bench BENCH_ARGS=--quick).
+VENV_BENCH := .venv-bench
+BENCH_ARGS ?=
 bench: $(VENV)/.installed
-	$(PY) -m bench
+	test -x $(VENV_BENCH)/bin/python || $(PYTHON) -m venv $(VENV_BENCH)
+	$(VENV_BENCH)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt '.[lsp]'
+	$(VENV_BENCH)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
+	rm -rf build
+	$(PY) -m bench --python $(abspath $(VENV_BENCH))/bin/python $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(VENV42) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(VENV42) $(VENV_BENCH) .mypy_cache .ruff_cache .pytest_cache .hypothesis

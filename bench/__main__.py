@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=2025, help="generator seed (default: 2025)")
     parser.add_argument(
+        "--python",
+        default=sys.executable,
+        metavar="PATH",
+        help="the interpreter the timed subprocesses run, with django-migration-manifest "
+        "installed (`make bench` gives a virtualenv with a regular install of the tree; "
+        "default: this interpreter)",
+    )
+    parser.add_argument(
         "--section",
         action="append",
         choices=[s.name for s in SECTIONS],
@@ -115,6 +123,7 @@ def parse_options(argv: Sequence[str] | None) -> tuple[Options, list[str] | None
         keep=args.keep,
         with_linear_migrations=args.with_linear_migrations,
         json_path=args.json or RESULTS / f"bench-{stamp}.json",
+        python=args.python,
     )
     return options, args.section
 
@@ -154,12 +163,30 @@ def environment() -> dict[str, Any]:
     }
 
 
+def installed(python: str) -> dict[str, Any]:
+    """Where ``python`` imports ``manifest_core`` from, run outside the repository, and how."""
+    code = (
+        "import json, manifest_core, importlib.metadata as m; d = m.distribution("
+        "'django-migration-manifest'); print(json.dumps([manifest_core.__file__, "
+        "d.read_text('direct_url.json')]))"
+    )
+    result = subprocess.run(
+        [python, "-c", code], cwd=tempfile.gettempdir(), capture_output=True, text=True
+    )
+    if result.returncode:
+        return {"python": python, "error": result.stderr.strip()[-500:]}
+    where, direct = json.loads(result.stdout)
+    editable = bool(direct and json.loads(direct).get("dir_info", {}).get("editable"))
+    return {"python": python, "manifest_core": where, "editable": editable}
+
+
 def run(options: Options, only: list[str] | None) -> int:
     sections = [s for s in SECTIONS if (s.name in only if only else s.enabled(options))]
     started = dt.datetime.now(dt.timezone.utc)
     base = Path(tempfile.mkdtemp(prefix="migration-manifest-bench-"))
     workspace = Workspace(base, options)
     env = environment()
+    env["installed"] = installed(options.python)
     failed: str | None = None
     try:
         for section in sections:
@@ -179,6 +206,12 @@ def run(options: Options, only: list[str] | None) -> int:
         f"{env['python']}, {env['cpus']} CPUs, {env['platform']}, commit {env['commit']}"
     )
     print(header)
+    where = env["installed"]
+    print(
+        f"timed processes: {where['python']}, manifest_core from "
+        f"{where.get('manifest_core', where.get('error'))}"
+        f"{' (EDITABLE install: start-up overstated)' if where.get('editable') else ''}"
+    )
     print("=" * min(len(header), 100))
     for name, result in workspace.results.items():
         print(f"\n[{name}]")
@@ -201,6 +234,7 @@ def run(options: Options, only: list[str] | None) -> int:
             "seed": options.seed,
             "quick": options.quick,
             "with_linear_migrations": options.with_linear_migrations,
+            "python": options.python,
         },
         "environment": env,
         "sections": {name: result.data for name, result in workspace.results.items()},

@@ -33,6 +33,9 @@ class Options:
     keep: bool
     with_linear_migrations: bool
     json_path: Path
+    #: the interpreter whose installed ``manifest_core`` the timed subprocesses run; ``make bench``
+    #: gives a virtualenv with a regular (not editable) install of the current tree
+    python: str = sys.executable
 
     def repeats_for(self, size: int) -> int:
         """Runs per measurement: ``--repeat``, else 5 up to 10,000 migrations, else 3."""

@@ -5,8 +5,15 @@ For each size, every round runs, in this order and on the same repository:
 1. the three floors (:mod:`bench.timing`);
 2. ``check`` in-process, cold (the tool's cache folder deleted first), then warm (the cache the
    cold run just wrote);
-3. ``python -c pass`` and ``python -c "import manifest_core.cli"`` (start-up references);
-4. ``check`` as a subprocess, cold then warm.
+3. ``python -c pass``, ``python -c "import manifest_core.cli"`` and ``python -m manifest_core
+   --help`` (start-up references);
+4. the stat and read + regex floors as whole Python processes (:data:`bench.timing.FLOOR_SCRIPT`);
+5. ``check`` as a subprocess, cold then warm.
+
+Subprocesses run ``--python`` (``make bench``: a virtualenv with a regular, non-editable install
+of the current tree), from the generated repository, so they import the installed package. The
+targets compare whole processes with whole processes: warm ``check`` with the stat floor process,
+cold ``check`` with the read + regex floor process, and ``--help`` with ``python -c pass``.
 
 Rounds repeat, and each figure is the median over rounds, so that slow drift (CPU frequency, other
 load) lands on floors and tool alike. One untimed round comes first, so the OS page cache holds
@@ -36,6 +43,7 @@ from .base import (
     progress,
 )
 from .timing import (
+    FLOOR_SCRIPT,
     CommandFailed,
     FloorCount,
     Series,
@@ -48,8 +56,9 @@ from .timing import (
     timed,
 )
 
-COLD_TARGET = 1.5  #: cold check / (read + regex floor)
-WARM_TARGET = 2.0  #: warm check / stat floor
+COLD_TARGET = 1.5  #: cold check / (read + regex floor), processes
+WARM_TARGET = 2.0  #: warm check / stat floor, processes
+STARTUP_TARGET_S = 0.040  #: --help over `python -c pass`; warm check over the stat floor process
 GROWTH_SLACK = 1.2  #: growth over the size factor that is flagged (10x the size: flag > 12)
 
 LABELS = {
@@ -60,6 +69,9 @@ LABELS = {
     "warm": "check, warm cache, in-process",
     "startup": "python -c pass (start-up floor)",
     "import": "python -c 'import manifest_core.cli'",
+    "help": "python -m manifest_core --help",
+    "proc_stat": "stat floor, as a process",
+    "proc_regex": "read + regex floor, as a process",
     "cold_sub": "check, cold cache, subprocess",
     "warm_sub": "check, warm cache, subprocess",
 }
@@ -87,15 +99,26 @@ def _floor(func: Callable[[str], FloorCount], root: str, repo: Repo) -> float:
     return seconds
 
 
-def measure(repo: Repo, repeats: int, env: dict[str, str]) -> tuple[Series, list[str]]:
+def measure(
+    repo: Repo, repeats: int, env: dict[str, str], python: str = sys.executable
+) -> tuple[Series, list[str]]:
     """Interleaved rounds of every measurement (see the module docstring).
 
-    Subprocesses run with ``env`` (:meth:`Workspace.python_env`: bytecode cached).
+    Subprocesses run ``python`` from the repository's root, with ``env``
+    (:meth:`Workspace.python_env`: bytecode cached).
     """
     root = str(repo.root)
-    python = sys.executable
     subprocess_check = [python, "-m", "manifest_core", "--root", root, "check"]
     notes: list[str] = []
+
+    def process(*argv: str) -> float:
+        return run_process([python, *argv], env=env, cwd=root)[0]
+
+    def floor_process(mode: str) -> float:
+        seconds, result = run_process([python, "-c", FLOOR_SCRIPT, mode, root], env=env, cwd=root)
+        if result.stdout.strip() != str(repo.py_files):
+            raise CommandFailed(f"the {mode} floor process saw {result.stdout.strip()} files")
+        return seconds
 
     def cold() -> float:
         clear_cache(repo.root)
@@ -110,7 +133,7 @@ def measure(repo: Repo, repeats: int, env: dict[str, str]) -> tuple[Series, list
 
     def cold_sub() -> float:
         clear_cache(repo.root)
-        return run_process(subprocess_check, env=env)[0]
+        return run_process(subprocess_check, env=env, cwd=root)[0]
 
     steps: list[tuple[str, Callable[[], float]]] = [
         ("floor_stat", lambda: _floor(stat_floor, root, repo)),
@@ -118,10 +141,13 @@ def measure(repo: Repo, repeats: int, env: dict[str, str]) -> tuple[Series, list
         ("floor_regex", lambda: _floor(regex_floor, root, repo)),
         ("cold", cold),
         ("warm", warm),
-        ("startup", lambda: run_process([python, "-c", "pass"], env=env)[0]),
-        ("import", lambda: run_process([python, "-c", "import manifest_core.cli"], env=env)[0]),
+        ("startup", lambda: process("-c", "pass")),
+        ("import", lambda: process("-c", "import manifest_core.cli")),
+        ("help", lambda: process("-m", "manifest_core", "--help")),
+        ("proc_stat", lambda: floor_process("stat")),
+        ("proc_regex", lambda: floor_process("regex")),
         ("cold_sub", cold_sub),
-        ("warm_sub", lambda: run_process(subprocess_check, env=env)[0]),
+        ("warm_sub", lambda: run_process(subprocess_check, env=env, cwd=root)[0]),
     ]
     progress(f"  warm-up round on {repo.size:,} migrations ...")
     for _, step in steps:
@@ -135,32 +161,53 @@ def measure(repo: Repo, repeats: int, env: dict[str, str]) -> tuple[Series, list
 
 
 def ratios(series: Series, scope: str) -> list[Verdict]:
-    cold = series.median("cold") / series.median("floor_regex")
-    warm = series.median("warm") / series.median("floor_stat")
+    """The targets, on whole processes; the in-process figures are for reference."""
     startup, imported = series.median("startup"), series.median("import")
+    warm_sub, cold_sub = series.median("warm_sub"), series.median("cold_sub")
+    proc_stat, proc_regex = series.median("proc_stat"), series.median("proc_regex")
+    warm, cold = warm_sub / proc_stat, cold_sub / proc_regex
+    over_floor = warm_sub - proc_stat
+    over_bare = series.median("help") - startup
+    limit = f"<= {STARTUP_TARGET_S * 1000:g} ms"
     verdicts = [
         Verdict(
-            "cold check / (read + regex floor)", cold, f"<= {COLD_TARGET}", cold <= COLD_TARGET
-        ),
-        Verdict("warm check / stat floor", warm, f"<= {WARM_TARGET}", warm <= WARM_TARGET),
-        Verdict(
-            "cold check / read floor",
-            series.median("cold") / series.median("floor_read"),
-            "(reference)",
-            None,
+            "warm check / stat floor (processes)",
+            warm,
+            f"<= {WARM_TARGET}",
+            warm <= WARM_TARGET,
+            note=f"{fmt_seconds(warm_sub)} / {fmt_seconds(proc_stat)}",
         ),
         Verdict(
-            "subprocess cold / (start-up + read + regex floor)",
-            series.median("cold_sub") / (startup + series.median("floor_regex")),
-            "(reference)",
-            None,
+            "cold check / read + regex floor (processes)",
+            cold,
+            f"<= {COLD_TARGET}",
+            cold <= COLD_TARGET,
+            note=f"{fmt_seconds(cold_sub)} / {fmt_seconds(proc_regex)}",
         ),
         Verdict(
-            "subprocess warm / (start-up + stat floor)",
-            series.median("warm_sub") / (startup + series.median("floor_stat")),
-            "(reference)",
-            None,
+            "warm check - stat floor (processes), ms",
+            over_floor * 1000,
+            limit,
+            over_floor <= STARTUP_TARGET_S,
+        ),
+        Verdict(
+            "--help - python -c pass, ms",
+            over_bare * 1000,
+            limit,
+            over_bare <= STARTUP_TARGET_S,
             note=f"importing manifest_core.cli alone takes {fmt_seconds(imported - startup)}",
+        ),
+        Verdict(
+            "cold check / read + regex floor, in-process",
+            series.median("cold") / series.median("floor_regex"),
+            "(reference)",
+            None,
+        ),
+        Verdict(
+            "warm check / stat floor, in-process",
+            series.median("warm") / series.median("floor_stat"),
+            "(reference)",
+            None,
         ),
     ]
     return [replace(v, scope=scope) for v in verdicts]
@@ -202,7 +249,7 @@ def _table(repo: Repo, series: Series, repeats: int) -> list[str]:
     ]
     for key, samples in series.samples.items():
         per_file = ""
-        if not key.startswith(("startup", "import")):
+        if key not in ("startup", "import", "help"):
             per_file = f"{samples.median / repo.py_files * 1e6:.1f} us"
         lines.append(
             f"  {samples.label:<44} {fmt_seconds(samples.median):>10} "
@@ -228,7 +275,7 @@ def run(options: Options, workspace: Workspace) -> SectionResult:
     for size in options.sizes:
         repo = workspace.repo(size)
         repeats = options.repeats_for(size)
-        series, notes = measure(repo, repeats, workspace.python_env())
+        series, notes = measure(repo, repeats, workspace.python_env(), options.python)
         by_size[size] = series
         verdicts = ratios(series, f"{size:,} migrations")
         result.verdicts += verdicts
@@ -254,8 +301,9 @@ def run(options: Options, workspace: Workspace) -> SectionResult:
     result.data = {
         "page_cache": PAGE_CACHE_NOTE,
         "targets": {
-            "cold_over_read_regex_floor": COLD_TARGET,
-            "warm_over_stat_floor": WARM_TARGET,
+            "cold_over_read_regex_floor_processes": COLD_TARGET,
+            "warm_over_stat_floor_processes": WARM_TARGET,
+            "startup_over_floor_s": STARTUP_TARGET_S,
             "growth_flag_over_size_factor": GROWTH_SLACK,
         },
         "sizes": sizes,

@@ -137,6 +137,37 @@ def regex_floor(root: str, pattern: re.Pattern[str] = DEPENDENCY_PAIR) -> FloorC
     return _floor(root, read=True, pattern=pattern)
 
 
+#: The floors as whole Python processes (``python -c FLOOR_SCRIPT stat|read|regex ROOT``): the
+#: same walk as :func:`_floor`, start-up included, so that a command's process is compared with
+#: the least any Python process answering the question costs. Prints the files it saw.
+FLOOR_SCRIPT = """\
+import os, sys
+mode, root = sys.argv[1], sys.argv[2]
+pattern = None
+if mode == "regex":
+    import re
+    pattern = re.compile(PATTERN)
+files = 0
+stack = [root]
+while stack:
+    folder = stack.pop()
+    in_migrations = os.path.basename(folder) == "migrations"
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif in_migrations and entry.name.endswith(".py"):
+                os.stat(entry.path)
+                files += 1
+                if mode != "stat":
+                    with open(entry.path, "rb") as handle:
+                        data = handle.read()
+                    if pattern is not None:
+                        pattern.findall(data.decode("utf-8"))
+print(files)
+""".replace("PATTERN", repr(DEPENDENCY_PAIR.pattern))
+
+
 # --- processes --------------------------------------------------------------------------------
 
 
