@@ -27,6 +27,8 @@ from .discovery import FileStat
 from .model import AppSummary, Decl, Head, Location, Problem, ProjectSummary, Severity, Span
 
 _FORMAT = f"{__version__}/{sys.version_info[0]}.{sys.version_info[1]}/2"
+#: The format of what the cache folder holds: records from another version are ignored.
+FORMAT = _FORMAT
 _RACY_NS = 2_000_000_000
 _GITIGNORE = "# Created by django-migration-manifest.\n*\n"
 
@@ -121,6 +123,16 @@ class Cache:
             self._store("files.marshal", (_FORMAT, self._files, self._labels))
         if summary is not None and not self._racy:
             self._store("summary.marshal", (_FORMAT, fingerprint, _summary_to(summary)))
+
+    # -- other records kept in the folder -----------------------------------------------------
+    def read(self, name: str) -> Any:
+        """What :meth:`write` stored under ``name``, or ``None``."""
+        return self._load(name)
+
+    def write(self, name: str, data: Any) -> None:
+        """Store marshal-able ``data`` under ``name`` (silently not, when it cannot be)."""
+        if self.directory is not None:
+            self._store(name, data)
 
     # -- I/O ----------------------------------------------------------------------------------
     def _load(self, name: str) -> Any:

@@ -53,7 +53,7 @@ class Context:
         if self._config is None:
             from .config import load_config
 
-            self._config = load_config(self.root)
+            self._config = load_config(self.root, memo=self.use_cache)
         return self._config
 
     @property

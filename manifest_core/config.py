@@ -28,11 +28,6 @@ from typing import Any
 
 from .model import DEFAULT_SWAPPABLE
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 TABLE = "django-migration-manifest"
 PYPROJECT = "pyproject.toml"
 DEFAULT_MANIFEST = "migrations.toml"
@@ -79,8 +74,13 @@ class Config:
         )
 
 
-def load_config(root: str | os.PathLike[str]) -> Config:
-    """Read ``pyproject.toml`` at ``root``. A missing file or table gives the defaults."""
+def load_config(root: str | os.PathLike[str], *, memo: bool = False) -> Config:
+    """Read ``pyproject.toml`` at ``root``. A missing file or table gives the defaults.
+
+    With ``memo``, the table is remembered in the default cache folder, keyed by the file's exact
+    contents, so that commands run again on an unchanged file skip the TOML parser's import and
+    parse (a sixth of a warm ``check``).
+    """
     path = os.path.join(root, PYPROJECT)
     try:
         with open(path, encoding="utf-8") as handle:
@@ -89,6 +89,28 @@ def load_config(root: str | os.PathLike[str]) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot be read: {exc}") from None
+    remembered = _Memo(root, text) if memo else None
+    found, table = remembered.get() if remembered else (False, None)
+    if not found:
+        table = _read_table(text)
+    if table is None:
+        config = Config()
+    elif not isinstance(table, dict):
+        raise ConfigError(f"[tool] {TABLE}: must be a table", line=_find_line(text, TABLE))
+    else:
+        config = parse_config(table, text)
+    if remembered and not found and config.cache_dir == DEFAULT_CACHE_DIR:
+        remembered.put(table)
+    return config
+
+
+def _read_table(text: str) -> object:
+    """The ``[tool.django-migration-manifest]`` table of a ``pyproject.toml``, or ``None``."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -98,12 +120,34 @@ def load_config(root: str | os.PathLike[str]) -> Config:
         raise ConfigError(
             "tool: must be a table ([tool.*] sections)", line=_find_line(text, "tool")
         )
-    table = tool.get(TABLE)
-    if table is None:
-        return Config()
-    if not isinstance(table, dict):
-        raise ConfigError(f"[tool] {TABLE}: must be a table", line=_find_line(text, TABLE))
-    return parse_config(table, text)
+    return tool.get(TABLE)
+
+
+class _Memo:
+    """The table last read from this exact ``pyproject.toml`` text (see :func:`load_config`)."""
+
+    NAME = "config.marshal"
+
+    def __init__(self, root: str | os.PathLike[str], text: str) -> None:
+        import hashlib
+
+        from .cache import Cache
+
+        self.cache = Cache(os.path.join(root, DEFAULT_CACHE_DIR))
+        self.digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
+
+    def get(self) -> tuple[bool, object]:
+        from .cache import FORMAT
+
+        data = self.cache.read(self.NAME)
+        if isinstance(data, tuple) and len(data) == 3 and data[:2] == (FORMAT, self.digest):
+            return True, data[2]
+        return False, None
+
+    def put(self, table: object) -> None:
+        from .cache import FORMAT
+
+        self.cache.write(self.NAME, (FORMAT, self.digest, table))
 
 
 def parse_config(table: Mapping[str, Any], text: str = "") -> Config:

@@ -29,7 +29,9 @@ FORBIDDEN = (
     "manifest_core.plan",
     "manifest_core.gitinfo",
     "manifest_core.graph",  # a warm check answers from the cache, without the graph
-    "manifest_core.reader",  # ... and without reading a migration
+    "manifest_core.reader",  # ... without reading a migration
+    "tomllib",  # ... and without parsing TOML (migrations.toml as written, pyproject.toml as seen)
+    "tomli",
     "tomli_w",
     "subprocess",
     "json",
@@ -81,12 +83,20 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     root.mkdir()
     (root / ".git").mkdir()  # the root as the CLI finds it, without running git
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "site"\n\n[tool.django-migration-manifest]\nexclude = ["vendor"]\n'
+    )
     paths = write_chain(root, "shop", "0001_initial", "0002_order")
     paths += write_chain(root, "blog", "0001_initial")
     code, out, err = run_cli("--root", str(root), "update")
     assert code == 0, out + err
     old = 1_000_000_000  # older than the cache's two-second window, so the cache keeps them
-    for path in [*paths, *root.rglob("__init__.py"), root / "migrations.toml"]:
+    for path in [
+        *paths,
+        *root.rglob("__init__.py"),
+        root / "migrations.toml",
+        root / "pyproject.toml",
+    ]:
         os.utime(path, (old, old))
     return root
 
@@ -102,7 +112,7 @@ def test_check_imports_no_other_command_code(project: Path, cache: str) -> None:
         subprocess.run([sys.executable, "-m", "manifest_core", "check"], cwd=project, check=True)
         assert (project / ".migration_manifest_cache" / "summary.marshal").exists()
     modules = imported_modules("check", cwd=project)
-    read_only_when_cold = ("manifest_core.graph", "manifest_core.reader")
+    read_only_when_cold = ("manifest_core.graph", "manifest_core.reader", "tomllib", "tomli")
     forbidden = tuple(m for m in FORBIDDEN if cache == "warm" or m not in read_only_when_cold)
     assert offenders(modules, forbidden) == []
 
