@@ -37,23 +37,18 @@ from manifest_core.resolve.model import MERGE, RENUMBER
 from manifest_core.resolve.settings import ResolveSettings, load_settings
 from manifest_core.update import UpdateResult, plan_update
 
-from . import PREFIX
 from .diagnostics import Renderer
+from .names import COMMANDS as COMMANDS  # the names, in a module the server loads at start
+from .names import KINDS as KINDS
+from .names import REINDEX as REINDEX
+from .names import RESOLVE as RESOLVE
+from .names import SHOW_INFO as SHOW_INFO
+from .names import SHOW_LOCATION as SHOW_LOCATION
+from .names import SOURCE_RESOLVE as SOURCE_RESOLVE
+from .names import SOURCE_UPDATE as SOURCE_UPDATE
+from .names import UPDATE_MANIFEST as UPDATE_MANIFEST
 from .positions import Lines, overlaps
 from .project import ProjectState
-
-#: Commands the server offers (``workspace/executeCommand``).
-RESOLVE = f"{PREFIX}.resolve"
-UPDATE_MANIFEST = f"{PREFIX}.updateManifest"
-SHOW_INFO = f"{PREFIX}.showInfo"
-REINDEX = f"{PREFIX}.reindex"
-SHOW_LOCATION = f"{PREFIX}.showLocation"
-COMMANDS = (RESOLVE, UPDATE_MANIFEST, SHOW_INFO, REINDEX, SHOW_LOCATION)
-
-#: Source actions (``source.<name>.djangoMigrationManifest``).
-SOURCE_RESOLVE = f"source.resolveConflicts.{PREFIX}"
-SOURCE_UPDATE = f"source.updateManifest.{PREFIX}"
-KINDS = (types.CodeActionKind.QuickFix, SOURCE_RESOLVE, SOURCE_UPDATE)
 
 #: Problems that a regenerated migrations.toml fixes.
 _MANIFEST_CODES = frozenset(

@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 from pygls import uris
@@ -37,21 +37,26 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 import manifest_core
-from manifest_core.fsops import ApplyError, apply_plan
 from manifest_core.index import Change
 from manifest_core.model import Span
 from manifest_core.project import find_root
-from manifest_core.resolve.command import _to_stage
-from manifest_core.resolve.model import MERGE, RENUMBER
 
-from . import NAME, PREFIX, __version__
-from . import actions as act
-from . import navigation as nav
+from . import NAME, PREFIX, __version__, names
+from ._lazy import LazyModule as _LazyModule
 from .diagnostics import Renderer, fingerprint, path_uri
 from .positions import UTF16, Lines
 from .project import FileReport, ProjectState
 from .quick import quick_report
 from .settings import Settings, merge, parse_settings, to_json
+
+if TYPE_CHECKING:
+    from . import actions as act
+    from . import navigation as nav
+else:
+    # Code actions (the resolve planner, the manifest writer) and navigation load on first use:
+    # the server answers ``initialize`` and sends its first diagnostics without them.
+    act = _LazyModule("lsp_server.actions")
+    nav = _LazyModule("lsp_server.navigation")
 
 logger = logging.getLogger("lsp_server")
 T = TypeVar("T")
@@ -140,17 +145,17 @@ class MigrationServer(LanguageServer):
         feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)(self.did_change_folders)
         feature(
             types.TEXT_DOCUMENT_CODE_ACTION,
-            types.CodeActionOptions(code_action_kinds=list(act.KINDS), resolve_provider=False),
+            types.CodeActionOptions(code_action_kinds=list(names.KINDS), resolve_provider=False),
         )(self.code_action)
         feature(types.TEXT_DOCUMENT_HOVER)(self.hover)
         feature(types.TEXT_DOCUMENT_DEFINITION)(self.definition)
         feature(types.TEXT_DOCUMENT_DOCUMENT_LINK, types.DocumentLinkOptions())(self.document_link)
         feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions())(self.code_lens)
-        command(act.RESOLVE)(self.cmd_resolve)
-        command(act.UPDATE_MANIFEST)(self.cmd_update_manifest)
-        command(act.SHOW_INFO)(self.cmd_show_info)
-        command(act.REINDEX)(self.cmd_reindex)
-        command(act.SHOW_LOCATION)(self.cmd_show_location)
+        command(names.RESOLVE)(self.cmd_resolve)
+        command(names.UPDATE_MANIFEST)(self.cmd_update_manifest)
+        command(names.SHOW_INFO)(self.cmd_show_info)
+        command(names.REINDEX)(self.cmd_reindex)
+        command(names.SHOW_LOCATION)(self.cmd_show_location)
 
     def capability(self, dotted: str, default: Any = None) -> Any:
         """A client capability by its dotted (snake_case) path, ``default`` when absent."""
@@ -387,7 +392,7 @@ class MigrationServer(LanguageServer):
         state = self.projects.get(root)
         if state is None:
             state = self.projects[root] = ProjectState(root, settings)
-            self.plans[root] = act.Plans()
+            self.plans.pop(root, None)  # made on first use (see ``act.Plans``)
             if not os.path.isdir(root):
                 self.notify_user(
                     logging.ERROR,
@@ -924,7 +929,7 @@ class MigrationServer(LanguageServer):
         self._deliver(old, cleared)
         old.close()
         new = self.projects[root] = ProjectState(root, settings)
-        self.plans[root] = act.Plans()
+        self.plans.pop(root, None)
         if not os.path.isdir(root):
             self.notify_user(logging.ERROR, f"{NAME}: the project root {root} does not exist")
         self._loads[root] = asyncio.ensure_future(self._load(new))
@@ -1028,6 +1033,10 @@ class MigrationServer(LanguageServer):
     async def cmd_resolve(self, *args: object) -> dict[str, Any]:
         """Resolve the conflicts (every conflicted app, or ``apps``) on disk, as
         ``python -m manifest_core resolve`` does: atomic, ``git mv``, staged as configured."""
+        from manifest_core.fsops import ApplyError, apply_plan
+        from manifest_core.resolve.command import _to_stage
+        from manifest_core.resolve.model import MERGE, RENUMBER
+
         await self._projects_known()
         options = _options(args)
         state = self._project_arg(options)
@@ -1105,6 +1114,8 @@ class MigrationServer(LanguageServer):
     async def cmd_update_manifest(self, *args: object) -> dict[str, Any]:
         """Regenerate migrations.toml: through the editor (``workspace/applyEdit``) when it can,
         else on disk."""
+        from manifest_core.fsops import ApplyError, apply_plan
+
         await self._projects_known()
         options = _options(args)
         state = self._project_arg(options)
@@ -1348,7 +1359,7 @@ class MigrationServer(LanguageServer):
                     target_lines = Lines(state.text_of(target_path) or "", encoding)
                     range_ = self.protocol._converter.unstructure(target_lines.range(span))
                     arguments = [{"uri": renderer.uri(target_path), "range": range_}]
-                    command = act.SHOW_LOCATION
+                    command = names.SHOW_LOCATION
                 found.append(
                     types.CodeLens(
                         range=lines.range(lens.span),
@@ -1440,6 +1451,8 @@ def _read(root: str, path: str) -> str | None:
 
 
 def _resolved_summary(result: Any, staged: bool) -> str:
+    from manifest_core.resolve.model import MERGE
+
     parts = []
     for app in result.apps:
         if app.strategy == MERGE:

@@ -158,3 +158,28 @@ def test_an_option_value_named_like_a_command_is_parsed_again(tmp_path: Path) ->
     code, out, err = run_cli("--ro", "lint", "check", "--fail-level", "info", cwd=tmp_path)
     assert (code, err) == (1, "")
     assert "migrations.toml does not exist" in out
+
+
+def test_the_language_server_starts_without_its_code_actions(tmp_path: Path) -> None:
+    """First diagnostics need the linter, not the resolve planner or the manifest writer."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import lsp_server.server"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = [line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()[1:]]
+    assert "lsp_server.server" in modules
+    later = (
+        "lsp_server.actions",
+        "lsp_server.navigation",
+        "manifest_core.resolve",
+        "manifest_core.fsops",
+        "manifest_core.update",
+        "manifest_core.journal",
+        "tomli_w",
+    )
+    assert offenders(modules, later) == []
