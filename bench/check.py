@@ -111,13 +111,23 @@ def measure(
     subprocess_check = [python, "-m", "manifest_core", "--root", root, "check"]
     notes: list[str] = []
 
-    def process(*argv: str) -> float:
-        return run_process([python, *argv], env=env, cwd=root)[0]
+    cpu = Series()  #: the CPU time of each process measurement, next to its wall time
+    recording = False
 
-    def floor_process(mode: str) -> float:
-        seconds, result = run_process([python, "-c", FLOOR_SCRIPT, mode, root], env=env, cwd=root)
-        if result.stdout.strip() != str(repo.py_files):
-            raise CommandFailed(f"the {mode} floor process saw {result.stdout.strip()} files")
+    def timed_process(key: str, argv: list[str]) -> tuple[float, str]:
+        used: list[float] = []
+        seconds, result = run_process(argv, env=env, cwd=root, cpu=used)
+        if recording:
+            cpu.add(f"{key}_cpu", f"  CPU time of: {LABELS[key]}", used[0])
+        return seconds, result.stdout
+
+    def process(key: str, *argv: str) -> float:
+        return timed_process(key, [python, *argv])[0]
+
+    def floor_process(key: str, mode: str) -> float:
+        seconds, out = timed_process(key, [python, "-c", FLOOR_SCRIPT, mode, root])
+        if out.strip() != str(repo.py_files):
+            raise CommandFailed(f"the {mode} floor process saw {out.strip()} files")
         return seconds
 
     def cold() -> float:
@@ -133,7 +143,7 @@ def measure(
 
     def cold_sub() -> float:
         clear_cache(repo.root)
-        return run_process(subprocess_check, env=env, cwd=root)[0]
+        return timed_process("cold_sub", subprocess_check)[0]
 
     steps: list[tuple[str, Callable[[], float]]] = [
         ("floor_stat", lambda: _floor(stat_floor, root, repo)),
@@ -141,22 +151,24 @@ def measure(
         ("floor_regex", lambda: _floor(regex_floor, root, repo)),
         ("cold", cold),
         ("warm", warm),
-        ("startup", lambda: process("-c", "pass")),
-        ("import", lambda: process("-c", "import manifest_core.cli")),
-        ("help", lambda: process("-m", "manifest_core", "--help")),
-        ("proc_stat", lambda: floor_process("stat")),
-        ("proc_regex", lambda: floor_process("regex")),
+        ("startup", lambda: process("startup", "-c", "pass")),
+        ("import", lambda: process("import", "-c", "import manifest_core.cli")),
+        ("help", lambda: process("help", "-m", "manifest_core", "--help")),
+        ("proc_stat", lambda: floor_process("proc_stat", "stat")),
+        ("proc_regex", lambda: floor_process("proc_regex", "regex")),
         ("cold_sub", cold_sub),
-        ("warm_sub", lambda: run_process(subprocess_check, env=env, cwd=root)[0]),
+        ("warm_sub", lambda: timed_process("warm_sub", subprocess_check)[0]),
     ]
     progress(f"  warm-up round on {repo.size:,} migrations ...")
     for _, step in steps:
         step()
     series = Series()
+    recording = True
     for round_number in range(1, repeats + 1):
         progress(f"  round {round_number}/{repeats} on {repo.size:,} migrations ...")
         for key, step in steps:
             series.add(key, LABELS[key], step())
+    series.samples.update(cpu.samples)
     return series, notes
 
 
@@ -196,6 +208,25 @@ def ratios(series: Series, scope: str) -> list[Verdict]:
             limit,
             over_bare <= STARTUP_TARGET_S,
             note=f"importing manifest_core.cli alone takes {fmt_seconds(imported - startup)}",
+        ),
+        Verdict(
+            "CPU time: warm check / stat floor (processes)",
+            series.median("warm_sub_cpu") / series.median("proc_stat_cpu"),
+            "(reference)",
+            None,
+            note="CPU time hardly grows when other work shares the machine; wall time does",
+        ),
+        Verdict(
+            "CPU time: cold check / read + regex floor (processes)",
+            series.median("cold_sub_cpu") / series.median("proc_regex_cpu"),
+            "(reference)",
+            None,
+        ),
+        Verdict(
+            "CPU time: --help - python -c pass, ms",
+            (series.median("help_cpu") - series.median("startup_cpu")) * 1000,
+            "(reference)",
+            None,
         ),
         Verdict(
             "cold check / read + regex floor, in-process",
@@ -249,7 +280,7 @@ def _table(repo: Repo, series: Series, repeats: int) -> list[str]:
     ]
     for key, samples in series.samples.items():
         per_file = ""
-        if key not in ("startup", "import", "help"):
+        if key.replace("_cpu", "") not in ("startup", "import", "help"):
             per_file = f"{samples.median / repo.py_files * 1e6:.1f} us"
         lines.append(
             f"  {samples.label:<44} {fmt_seconds(samples.median):>10} "

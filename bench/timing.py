@@ -177,11 +177,15 @@ def run_process(
     cwd: str | None = None,
     env: Mapping[str, str] | None = None,
     expect: int = 0,
+    cpu: list[float] | None = None,
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
     """Run a command to completion; its wall time (start-up included) and its result.
 
+    With ``cpu``, the CPU time (user + system) the command's processes used is appended to it:
+    unlike wall time, it hardly grows when other work shares the machine.
     Raises :class:`CommandFailed` when the exit status is not ``expect``.
     """
+    before = _children_cpu()
     start = time.perf_counter()
     result = subprocess.run(
         list(argv),
@@ -192,6 +196,8 @@ def run_process(
         check=False,
     )
     elapsed = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(_children_cpu() - before)
     if result.returncode != expect:
         output = (result.stdout + result.stderr).strip()
         tail = "\n".join(output.splitlines()[-15:])
@@ -199,6 +205,15 @@ def run_process(
             f"`{' '.join(argv)}` exited with {result.returncode} (expected {expect}):\n{tail}"
         )
     return elapsed, result
+
+
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --- formatting -------------------------------------------------------------------------------

@@ -365,6 +365,37 @@ LAZY_COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, measuring the terminal without importing ``shutil`` (and with it
+    ``bz2``, ``lzma`` and ``fnmatch``): every parser makes one, ``--help`` or not."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """What ``shutil.get_terminal_size().columns`` says: $COLUMNS, the terminal, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 #: Options of the main parser that take a value in the next argument.
 _VALUE_OPTIONS = ("--root", "--format")
 
@@ -404,6 +435,7 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     names = [*COMMANDS, *(name for name in LAZY_COMMANDS if name not in COMMANDS)]
     parser = argparse.ArgumentParser(
         prog="python -m manifest_core",
+        formatter_class=_Formatter,
         description="Keep migrations.toml, the record of every Django app's latest migration, "
         "in step with the migration files, and repair migration conflicts.",
         epilog="Exit codes: 0 clean, 1 findings, 2 usage or configuration error.",
@@ -425,7 +457,10 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         else:
             _, help_text, formats = LAZY_COMMANDS[name]
         child = sub.add_parser(
-            name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
+            name,
+            help=help_text,
+            description=help_text[:1].upper() + help_text[1:] + ".",
+            formatter_class=_Formatter,
         )
         _common_options(child, suppress=True, formats=formats)
         if complete and spec is not None:

@@ -36,6 +36,7 @@ FORBIDDEN = (
     "subprocess",
     "json",
     "difflib",
+    "shutil",  # argparse imports it to measure the terminal, with bz2 and lzma
     "django",
     "pygls",
     "lsprotocol",
