@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import _thread  # threading's lock, without importing threading on every command
 import ast
 import codecs
 import re
-import threading
 import warnings
 from dataclasses import dataclass
 
@@ -52,7 +52,7 @@ def decode_source(data: bytes) -> str:
 
 #: ``warnings.catch_warnings`` swaps the process's filters; threads (the language server's) must
 #: take turns, or one restores what another saved and the filters stay changed.
-_QUIET = threading.Lock()
+_QUIET = _thread.allocate_lock()
 
 
 def parse_module(text: str, filename: str = "<unknown>") -> ast.Module:

@@ -37,6 +37,7 @@ FORBIDDEN = (
     "json",
     "difflib",
     "shutil",  # argparse imports it to measure the terminal, with bz2 and lzma
+    "threading",
     "django",
     "pygls",
     "lsprotocol",
