@@ -39,6 +39,9 @@ from .text import DecodeError, decode_source
 if TYPE_CHECKING:
     from .graph import Graph
 
+#: ``ReadMethod.NONE.value``, read once: an enum member's attribute costs a call per file.
+_UNREAD = ReadMethod.NONE.value
+
 # The reader, the graph and the label reader (which bring ``ast``) are imported where files are
 # read: a warm ``check`` answers from the cache without them, and starts faster for it.
 
@@ -289,7 +292,7 @@ class Loader:
             for decl in records:
                 decls[decl.path] = decl
                 problems.extend(file_problems(decl))
-                if decl.method != ReadMethod.NONE.value and decl.has_migration_class:
+                if decl.method != _UNREAD and decl.has_migration_class:
                     migrations.append(Migration(label, decl))
             apps[label] = App(label, package.path, source, tuple(migrations))
         self.cache.forget_missing({f.path for f in self.scan.files()})
@@ -324,7 +327,7 @@ class Collected:
 def file_problems(decl: Decl) -> list[Problem]:
     """The problems of one file on its own: reading problems, and a missing Migration class."""
     problems = list(decl.problems)
-    if decl.method != ReadMethod.NONE.value and not decl.has_migration_class:
+    if decl.method != _UNREAD and not decl.has_migration_class:
         problems.append(_no_migration_class(decl))
     return problems
 
@@ -340,7 +343,7 @@ def is_migration_package(records: list[Decl], *, explicit: bool) -> bool:
     about migrations defines few or no ``Migration`` classes; an app's package is mostly them.
     Folders named in ``migrations.toml`` or the settings are taken at their word.
     """
-    readable = [r for r in records if r.method != ReadMethod.NONE.value]
+    readable = [r for r in records if r.method != _UNREAD]
     with_class = sum(1 for r in readable if r.has_migration_class)
     if explicit:
         return bool(records)
