@@ -129,12 +129,11 @@ class _Memo:
     NAME = "config.marshal"
 
     def __init__(self, root: str | os.PathLike[str], text: str) -> None:
-        import hashlib
-
         from .cache import Cache
+        from .discovery import blake2b
 
         self.cache = Cache(os.path.join(root, DEFAULT_CACHE_DIR))
-        self.digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
+        self.digest = blake2b(text.encode("utf-8"), digest_size=20).digest()
 
     def get(self) -> tuple[bool, object]:
         from .cache import FORMAT

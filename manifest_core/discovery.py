@@ -16,7 +16,6 @@ own ``migrations`` package) is decided later, from the modules' contents.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import re
@@ -27,6 +26,11 @@ from typing import Any, NamedTuple
 
 from . import codes
 from .model import Problem
+
+try:  # hashlib's own BLAKE2, without loading OpenSSL as ``import hashlib`` does (a few ms)
+    from _blake2 import blake2b as blake2b
+except ImportError:  # pragma: no cover - an interpreter without the built-in module
+    from hashlib import blake2b as blake2b
 
 SKIP_DIRS = frozenset(
     {
@@ -84,7 +88,7 @@ class Scan:
 
     def fingerprint(self, *extra: str) -> bytes:
         """Changes whenever a file is added, removed or modified, or ``extra`` changes."""
-        digest = hashlib.blake2b(digest_size=20)
+        digest = blake2b(digest_size=20)
         digest.update(marshal.dumps(extra))
         for package in self.packages:
             apps_py = tuple(package.apps_py) if package.apps_py else None

@@ -38,6 +38,7 @@ FORBIDDEN = (
     "difflib",
     "shutil",  # argparse imports it to measure the terminal, with bz2 and lzma
     "threading",
+    "hashlib",  # OpenSSL: the fingerprints use the built-in BLAKE2
     "django",
     "pygls",
     "lsprotocol",
