@@ -1,7 +1,8 @@
 """``python -m manifest_core``: the command-line face of the core.
 
 Exit codes: 0 clean, 1 findings (or a refused change), 2 usage or configuration error,
-3 internal error (a bug: please report it).
+3 internal error (a bug: please report it). Run as the ``migration-manifest`` console script
+(:func:`console_main`), it names itself so in ``--help`` and ``--version``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "github")
+#: The program's name in ``--help``, ``--version`` and usage errors, unless run as a console script.
+MODULE_PROG = "python -m manifest_core"
+EXIT_CODES = (
+    "Exit codes: 0 clean, 1 findings, 2 usage or configuration error, 3 internal error (a bug: "
+    "please report it, with the output of MIGRATION_MANIFEST_DEBUG=1)."
+)
 
 
 class UsageError(Exception):
@@ -328,13 +335,13 @@ def _import_command_modules() -> None:
         importlib.import_module(name)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     _import_command_modules()
     parser = argparse.ArgumentParser(
-        prog="python -m manifest_core",
+        prog=prog,
         description="Keep migrations.toml, the record of every Django app's latest migration, "
         "in step with the migration files, and repair migration conflicts.",
-        epilog="Exit codes: 0 clean, 1 findings, 2 usage or configuration error.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     every_format = tuple(dict.fromkeys(f for spec in COMMANDS.values() for f in spec.formats))
@@ -349,12 +356,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def console_main() -> int:
+    """The ``migration-manifest`` console script: named as it was invoked."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    name = name.removesuffix(".exe").removesuffix("-script.py")
+    return main(prog=name or "migration-manifest")
+
+
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    prog: str = MODULE_PROG,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser()
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
