@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -281,3 +282,47 @@ def test_a_shallow_checkout_says_to_fetch_the_history(
     assert summary == (
         f"### django-migration-manifest\n\n**The action could not run**: {message}\n"
     )
+
+
+def gitlab_job() -> dict[str, Any]:
+    """The GitLab CI job docs/ci.md shows."""
+    text = (ROOT / "docs" / "ci.md").read_text()
+    match = re.search(r"```yaml\n(migration-manifest:\n.*?)```", text, re.S)
+    assert match, "docs/ci.md shows no GitLab CI job"
+    job: dict[str, Any] = yaml.safe_load(match.group(1))["migration-manifest"]
+    return job
+
+
+def test_the_gitlab_job_in_the_docs_lints_what_a_merge_request_adds(
+    origin: tuple[Path, str], tmp_path: Path
+) -> None:
+    job = gitlab_job()
+    assert job["variables"] == {"GIT_DEPTH": "0"}
+    install, *script = job["script"]
+    assert install.startswith("pip install ")  # this test's environment has the package
+    git = feature_branch(origin, tmp_path / "workspace", update=True)
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+
+    def run_job(**variables: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", "\n".join(script)],
+            cwd=git.path,
+            env={**env, "CI": "true", "GITLAB_CI": "true", **variables},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    merge_request = run_job(
+        CI_PIPELINE_SOURCE="merge_request_event", CI_MERGE_REQUEST_DIFF_BASE_SHA=origin[1]
+    )
+    assert merge_request.returncode == 1, merge_request.stdout + merge_request.stderr
+    assert merge_request.stdout.startswith("migrations.toml is up to date: 1 apps, 3 migrations.\n")
+    assert "catalog/migrations/0003_book_isbn_index.py:12:9: error[ML011] add-index" in (
+        merge_request.stdout
+    )
+    assert "Linted 1 migration, 1 operation: 1 error." in merge_request.stdout
+    default_branch = run_job(CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="main")
+    assert default_branch.returncode == 0, default_branch.stdout + default_branch.stderr
+    assert default_branch.stdout == "migrations.toml is up to date: 1 apps, 3 migrations.\n"
