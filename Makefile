@@ -3,29 +3,50 @@
 
 PYTHON ?= python3
 VENV := .venv
-VENV42 := .venv-django42
 PY := $(VENV)/bin/python
-PY42 := $(VENV42)/bin/python
 
-.PHONY: demo test lint typecheck pytest pytest-django42 vscode bench clean
+# Django 6.x needs Python 3.12+: the Django-facing tests also run on Python 3.12 + Django 6.0 and
+# on Python 3.13 + Django 6.1, each in its own in-repository venv.
+# Point these at other interpreters with `make test PYTHON312=/usr/bin/python3.12 ...`.
+PYTHON312 ?= $(firstword $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
+PYTHON313 ?= $(firstword $(wildcard /root/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+VENV60 := .venv-django60
+VENV61 := .venv-django61
+
+.PHONY: demo test lint typecheck pytest pytest-django60 pytest-django61 vscode bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' 'django==5.2.*'
 	touch $@
 
-$(VENV42)/.installed: pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV42)
-	$(PY42) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' 'django==4.2.*'
+# $(call need-python,INTERPRETER,VERSION,VARIABLE,WHAT): fail, saying what to set, unless
+# INTERPRETER runs and is Python VERSION.
+need-python = @if [ -z "$(1)" ] || ! "$(1)" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(2)".split("."))))' 2>/dev/null; then \
+	echo "error: $(4) needs Python $(2), and $(if $(1),'$(1)' is not a Python $(2) interpreter,no python$(2) was found)." >&2; \
+	echo "Install Python $(2), or point the Makefile at one: make $(MAKECMDGOALS) $(3)=/path/to/python$(2)" >&2; \
+	exit 1; fi
+
+$(VENV60)/.installed: pyproject.toml constraints.txt
+	$(call need-python,$(PYTHON312),3.12,PYTHON312,the Django 6.0 test run)
+	$(PYTHON312) -m venv $(VENV60)
+	$(VENV60)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' 'django==6.0.*'
+	touch $@
+
+$(VENV61)/.installed: pyproject.toml constraints.txt
+	$(call need-python,$(PYTHON313),3.13,PYTHON313,the Django 6.1 test run)
+	$(PYTHON313) -m venv $(VENV61)
+	$(VENV61)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' 'django==6.1.*'
 	touch $@
 
 ## Run the main job on the bundled example project.
 demo: $(VENV)/.installed
 	$(PY) examples/demo.py
 
-## Run the whole suite: lint, strict types, the tests on Django 5.2 and 4.2, and the VS Code
-## extension (built, packaged as a .vsix and tested offline; needs Node 20+).
-test: lint typecheck pytest pytest-django42 vscode
+## Run the whole suite: lint, strict types, every test on Python 3.11 + Django 5.2, the
+## Django-facing tests (marker `django`) on Python 3.12 + Django 6.0 and Python 3.13 + Django 6.1,
+## and the VS Code extension (built, packaged as a .vsix and tested offline; needs Node 20+).
+test: lint typecheck pytest pytest-django60 pytest-django61 vscode
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
@@ -37,8 +58,11 @@ typecheck: $(VENV)/.installed
 pytest: $(VENV)/.installed
 	$(PY) -m pytest
 
-pytest-django42: $(VENV42)/.installed
-	$(PY42) -m pytest
+pytest-django60: $(VENV60)/.installed
+	$(VENV60)/bin/python -m pytest -m django
+
+pytest-django61: $(VENV61)/.installed
+	$(VENV61)/bin/python -m pytest -m django
 
 vscode: $(VENV)/.installed
 	vscode-extension/scripts/ci.sh $(abspath $(PY))
@@ -56,4 +80,4 @@ bench: $(VENV)/.installed
 	$(PY) -m bench --python $(abspath $(VENV_BENCH))/bin/python $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(VENV42) $(VENV_BENCH) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(VENV60) $(VENV61) $(VENV_BENCH) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,7 +1,8 @@
 """``python -m manifest_core``: the command-line face of the core.
 
 Exit codes: 0 clean, 1 findings (or a refused change), 2 usage or configuration error,
-3 internal error (a bug: please report it).
+3 internal error (a bug: please report it). Run as the ``migration-manifest`` console script
+(:func:`console_main`), it names itself so in ``--help`` and ``--version``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "github")
 #: The labels of :class:`~manifest_core.model.Severity`, lowest first (a test holds them equal).
 SEVERITIES = ("info", "warning", "error")
+#: The program's name in ``--help``, ``--version`` and usage errors, unless run as a console script.
+MODULE_PROG = "python -m manifest_core"
+EXIT_CODES = (
+    "Exit codes: 0 clean, 1 findings, 2 usage or configuration error, 3 internal error (a bug: "
+    "please report it, with the output of MIGRATION_MANIFEST_DEBUG=1)."
+)
 
 
 class UsageError(Exception):
@@ -425,7 +432,7 @@ def load_command(name: str) -> CommandSpec | None:
     return COMMANDS.get(name)
 
 
-def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None, prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     """The parser, with the arguments of the ``chosen`` command (importing its module).
 
     The other commands appear with their help line only, so ``--help`` and ``check`` import no
@@ -434,11 +441,11 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """
     names = [*COMMANDS, *(name for name in LAZY_COMMANDS if name not in COMMANDS)]
     parser = argparse.ArgumentParser(
-        prog="python -m manifest_core",
+        prog=prog,
         formatter_class=_Formatter,
         description="Keep migrations.toml, the record of every Django app's latest migration, "
         "in step with the migration files, and repair migration conflicts.",
-        epilog="Exit codes: 0 clean, 1 findings, 2 usage or configuration error.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     every_format = tuple(
@@ -468,24 +475,35 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+def parse_arguments(argv: Sequence[str], prog: str = MODULE_PROG) -> argparse.Namespace:
     """Parse ``argv``, importing only the module of the command it names."""
     chosen = chosen_command(argv)
-    args, unknown = build_parser(chosen or "").parse_known_args(argv)
+    args, unknown = build_parser(chosen or "", prog).parse_known_args(argv)
     if unknown or args.command != chosen:
         # an option's value looked like a command: parse again with the one argparse found
         # (or, when the guess was right, to report the unknown arguments as argparse does)
-        args = build_parser(args.command).parse_args(argv)
+        args = build_parser(args.command, prog).parse_args(argv)
     return args
 
 
+def console_main() -> int:
+    """The ``migration-manifest`` console script: named as it was invoked."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    name = name.removesuffix(".exe").removesuffix("-script.py")
+    return main(prog=name or "migration-manifest")
+
+
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    prog: str = MODULE_PROG,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        args = parse_arguments(sys.argv[1:] if argv is None else argv)
+        args = parse_arguments(sys.argv[1:] if argv is None else argv, prog)
     except SystemExit as exc:
         return int(exc.code or 0)
     from .config import ConfigError

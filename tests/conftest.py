@@ -16,6 +16,24 @@ import pytest
 from manifest_core.cli import main
 
 ORACLE = Path(__file__).with_name("django_oracle.py")
+TESTS = Path(__file__).resolve().parent
+
+#: The tests that talk to Django itself: its MigrationLoader (the differential graph tests),
+#: manage.py (the Django app, the example project) and the migrations django.contrib ships.
+#: They carry the ``django`` marker, and `make test` runs them on every supported Django.
+DJANGO_FACING = (
+    "django_integration/",
+    "test_example.py",
+    "test_graph_differential.py",
+    "test_lint_django_contrib.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        relative = item.path.resolve().relative_to(TESTS).as_posix()
+        if any(relative == name or relative.startswith(name) for name in DJANGO_FACING):
+            item.add_marker(pytest.mark.django)
 
 
 class Oracle:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import run_cli, run_module, write_chain, write_migration
 
+from manifest_core import __version__
 from manifest_core.manifest import render_manifest
 
 
@@ -249,12 +253,32 @@ def test_configuration_errors_exit_2(repo: Path) -> None:
     assert err.startswith("error: pyproject.toml:1: is not valid TOML: ")
 
 
+EXIT_CODES_HELP = (
+    "Exit codes: 0 clean, 1 findings, 2 usage or configuration error, 3 internal error (a bug: "
+    "please report it, with the output of MIGRATION_MANIFEST_DEBUG=1)."
+)
+
+
 def test_real_subprocess_and_console_script(repo: Path) -> None:
     result = run_module("check", cwd=repo)
     assert result.returncode == 0
     assert result.stdout == "migrations.toml is up to date: 2 apps, 4 migrations.\n"
     help_text = run_module("--help", cwd=repo).stdout
-    assert "Exit codes: 0 clean, 1 findings, 2 usage or configuration error." in help_text
+    assert help_text.startswith("usage: python -m manifest_core [-h] [--version]")
+    assert EXIT_CODES_HELP in " ".join(help_text.split())
+    assert run_module("--version", cwd=repo).stdout == f"python -m manifest_core {__version__}\n"
+    # the console script pip installs names itself as it was invoked
+    script = Path(sys.executable).with_name("migration-manifest")
+    run = functools.partial(subprocess.run, cwd=repo, capture_output=True, text=True, check=False)
+    assert run([str(script), "--version"]).stdout == f"migration-manifest {__version__}\n"
+    help_text = run([str(script), "--help"]).stdout
+    assert help_text.startswith("usage: migration-manifest [-h] [--version]")
+    assert EXIT_CODES_HELP in " ".join(help_text.split())
+    usage = run([str(script), "check", "--bogus"])
+    assert usage.returncode == 2
+    assert "migration-manifest: error: unrecognized arguments: --bogus" in usage.stderr
+    checked = run([str(script), "check"])
+    assert (checked.returncode, checked.stdout) == (0, result.stdout)
 
 
 def test_each_command_declares_its_formats(repo: Path) -> None:

@@ -29,7 +29,7 @@ echo "build-libs: pinned libraries (py3-none-any, hash-checked) -> bundled/libs"
 
 echo "build-libs: manifest_core and lsp_server from $repo -> bundled/libs"
 mkdir "$staging/src"
-cp "$repo/pyproject.toml" "$repo/README.md" "$staging/src/"
+cp "$repo/pyproject.toml" "$repo/README.md" "$repo/LICENSE" "$staging/src/"
 for package in manifest_core lsp_server; do
   cp -R "$repo/$package" "$staging/src/$package"
 done
