@@ -20,6 +20,7 @@ from .manifest import Manifest
 from .model import Problem, ProjectSummary, Severity
 from .output import count_line, problem_json, render_problems
 from .project import Project, find_root, load_project, load_summary, read_manifest
+from .scope import exclude_advice, fixture_apps, guide, no_apps_sentence
 
 if TYPE_CHECKING:
     from .graph import Graph
@@ -140,7 +141,9 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         for line in render_problems(problems, "github"):
             ctx.print(line)
         return EXIT_OK
-    if not summary.apps:
+    if not summary.apps and not ctx.manifest.exists:
+        ctx.print(no_apps_sentence(ctx.root))
+    elif not summary.apps:
         ctx.print(f"No migrations found under {ctx.root}.")
     else:
         rows = [("App", "Head", "Migrations", "Path")]
@@ -196,7 +199,7 @@ def _configure_check(parser: argparse.ArgumentParser) -> None:
 @command("check", "compare migrations.toml with the migrations on disk", _configure_check)
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     summary = ctx.summary()
-    problems = check_manifest(ctx.manifest, summary)
+    problems = guide(check_manifest(ctx.manifest, summary), summary, ctx.config.exclude)
     fail_level = Severity.parse(args.fail_level)
     failed = any(p.severity >= fail_level for p in problems)
     if ctx.fmt == "json":
@@ -209,7 +212,9 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
             ctx.print(line)
         if problems:
             ctx.print(f"Found {count_line(problems)}.")
-        if not failed:
+        if not failed and not summary.apps and not ctx.manifest.exists:
+            ctx.print(no_apps_sentence(ctx.root))
+        elif not failed:
             migrations = sum(a.migration_count for a in summary.apps)
             ctx.print(
                 f"{ctx.manifest.path} is up to date: {len(summary.apps)} apps, "
@@ -233,21 +238,31 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     from .update import plan_update
 
     manifest = ctx.manifest
-    result = plan_update(ctx.summary(), manifest)
+    summary = ctx.summary()
+    if not summary.apps and not manifest.exists:
+        if ctx.fmt == "json":
+            ctx.json({"changed": False, "dry_run": bool(args.dry_run), "changes": [], "problems": []})
+        elif ctx.fmt == "text":
+            ctx.print(no_apps_sentence(ctx.root))
+        return EXIT_OK
+    result = plan_update(summary, manifest)
     if result.blocking:
+        blocking = guide(result.blocking, summary, ctx.config.exclude)
         if ctx.fmt == "json":
             ctx.json(
                 {
                     "changed": False,
                     "changes": [],
-                    "problems": [problem_json(p) for p in result.blocking],
+                    "problems": [problem_json(p) for p in blocking],
                 }
             )
         else:
-            for line in render_problems(result.blocking, ctx.fmt):
+            for line in render_problems(blocking, ctx.fmt):
                 ctx.print(line)
             if ctx.fmt == "text":
                 ctx.print(f"{manifest.path} was not written: fix the problems above first.")
+                for line in exclude_advice(fixture_apps(blocking, summary), ctx.config.exclude):
+                    ctx.print(line)
         return EXIT_FINDINGS
     changed = not result.plan.empty
     if changed and not args.dry_run:
