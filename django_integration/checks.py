@@ -227,7 +227,7 @@ def collect_findings() -> list[Finding]:
     problems = check_manifest(manifest, summary)
     # an app in a tests or fixtures folder: the hint names the exclude line, not resolve
     guided = guide(problems, summary, conf.config.exclude)
-    for problem, guided_problem in zip(problems, guided):
+    for problem, guided_problem in zip(problems, guided, strict=True):
         if problem.code in mapped:
             hint = guided_problem.hint if guided_problem is not problem else None
             findings.append(_finding(problem, manifest.entries, view, hint))

@@ -11,11 +11,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from manifest_core.codes import MULTIPLE_LEAVES
 from manifest_core.fsops import ApplyError, apply_plan
 from manifest_core.manifest import Manifest
-from manifest_core.project import read_manifest
-from manifest_core.codes import MULTIPLE_LEAVES
 from manifest_core.model import ProjectSummary
+from manifest_core.project import read_manifest
 from manifest_core.scope import TABLE_LINE, exclude_line, fixture_apps
 from manifest_core.update import UpdateResult, plan_update
 

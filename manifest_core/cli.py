@@ -241,7 +241,9 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     summary = ctx.summary()
     if not summary.apps and not manifest.exists:
         if ctx.fmt == "json":
-            ctx.json({"changed": False, "dry_run": bool(args.dry_run), "changes": [], "problems": []})
+            ctx.json(
+                {"changed": False, "dry_run": bool(args.dry_run), "changes": [], "problems": []}
+            )
         elif ctx.fmt == "text":
             ctx.print(no_apps_sentence(ctx.root))
         return EXIT_OK
@@ -301,6 +303,111 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(f"{verb} {manifest.path}:")
     for change in result.changes:
         ctx.print(f"  {change}")
+    return EXIT_OK
+
+
+# --- init -----------------------------------------------------------------------------------------
+
+
+def _configure_init(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would be done without writing anything"
+    )
+
+
+@command(
+    "init",
+    "adopt migrations.toml: write it, propose excludes and settings, print the next steps",
+    _configure_init,
+    formats=("text",),
+)
+def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
+    from .fsops import ApplyError, apply_plan
+    from .init import (
+        literal_settings,
+        next_steps,
+        settings_modules,
+        swappable_advice,
+        swappable_settings,
+    )
+    from .scope import TABLE_LINE
+    from .update import plan_update
+
+    manifest = ctx.manifest
+    if manifest.exists and (manifest.problems or manifest.conflicted):
+        first = (manifest.problems or (None,))[0]
+        why = first.message if first is not None else "it holds merge conflict markers"
+        ctx.print(
+            f"{manifest.path} already exists and is not a manifest init can update ({why}); "
+            "init never overwrites it. Run `python -m manifest_core check` to see what is "
+            "wrong, and `python -m manifest_core resolve` after a merge conflict."
+        )
+        return EXIT_FINDINGS
+    project = ctx.project()
+    summary = project.summary()
+    if not summary.apps and not manifest.exists:
+        ctx.print(no_apps_sentence(ctx.root))
+        return EXIT_OK
+    # swappable settings: the static reader resolves swappable_dependency() with them
+    found = literal_settings(
+        ctx.root,
+        settings_modules(ctx.root, ctx.config),
+        swappable_settings(project.decls.values()),
+    )
+    advice = swappable_advice(found, ctx.config)
+    settings_lines: list[str] = []
+    if advice.add:
+        settings_lines.append(
+            "Your settings set swappable models; tell the static tools, under "
+            "[tool.django-migration-manifest.swappable] in pyproject.toml:"
+        )
+        settings_lines.extend(f'    {name} = "{value}"' for name, value in advice.add.items())
+    for name, values in advice.ambiguous.items():
+        where = ", ".join(f"{v.value!r} ({v.path}:{v.line})" for v in values)
+        settings_lines.append(
+            f"{name} differs between settings modules: {where}; set the one your "
+            "migrations are made with under [tool.django-migration-manifest.swappable]."
+        )
+    result = plan_update(summary, manifest)
+    if result.blocking:
+        blocking = guide(result.blocking, summary, ctx.config.exclude)
+        for line in render_problems(blocking, "text"):
+            ctx.print(line)
+        ctx.print(f"{manifest.path} was not written: fix the problems above first.")
+        fixtures = fixture_apps(blocking, summary)
+        for line in exclude_advice(fixtures, ctx.config.exclude):
+            ctx.print(line)
+        if fixtures:
+            ctx.print(f"({TABLE_LINE} goes in the pyproject.toml at {ctx.root}.)")
+            ctx.print("Then run `python -m manifest_core init` again.")
+        for line in settings_lines:
+            ctx.print(line)
+        return EXIT_FINDINGS
+    changed = not result.plan.empty
+    migrations = sum(app.migration_count for app in summary.apps)
+    counts = f"{len(summary.apps)} apps, {migrations} migrations"
+    if not changed:
+        ctx.print(f"{manifest.path} is already up to date: {counts}.")
+    elif args.dry_run:
+        verb = "update" if manifest.exists else "create"
+        ctx.print(f"Dry run: init would {verb} {manifest.path} ({counts}):")
+        for change in result.changes:
+            ctx.print(f"  {change}")
+    else:
+        try:
+            apply_plan(ctx.root, result.plan, use_git=False)
+        except ApplyError as exc:
+            print(f"error: {exc}", file=ctx.err)
+            return EXIT_FINDINGS
+        verb = "Updated" if manifest.exists else "Created"
+        ctx.print(f"{verb} {manifest.path} ({counts}):")
+        for change in result.changes:
+            ctx.print(f"  {change}")
+    for line in settings_lines:
+        ctx.print(line)
+    ctx.print()
+    for line in next_steps(manifest.path):
+        ctx.print(line)
     return EXIT_OK
 
 

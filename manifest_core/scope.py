@@ -55,9 +55,7 @@ def app_folder(migrations_path: str) -> str:
 
 def looks_like_test_data(path: str) -> bool:
     """Whether a folder (relative, ``/``-separated) lives under tests or fixtures."""
-    return any(
-        part.lower() in _TEST_NAMES or _TEST_NAME_RE.match(part) for part in path.split("/")
-    )
+    return any(part.lower() in _TEST_NAMES or _TEST_NAME_RE.match(part) for part in path.split("/"))
 
 
 def exclude_line(folders: Iterable[str], existing: Sequence[str] = ()) -> str:
@@ -105,7 +103,11 @@ def guide(
     result = []
     for problem in problems:
         app = _app_of(problem, summary)
-        if app is not None and looks_like_test_data(app.path) and problem.severity >= Severity.ERROR:
+        if (
+            app is not None
+            and looks_like_test_data(app.path)
+            and problem.severity >= Severity.ERROR
+        ):
             folder = app_folder(app.path)
             hint = (
                 f"app {app.label!r} lives in {folder}, which looks like tests or fixtures: leave "

@@ -136,7 +136,6 @@ def _paths(project: Project, paths: list[str], root: str) -> tuple[list[Key], li
 )
 def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
     from manifest_core import gitinfo
-
     from manifest_core.scope import no_apps_sentence
 
     from .runner import all_migrations, lint_project, new_migrations, unreadable_files

@@ -88,7 +88,9 @@ def test_every_order_of_writers_leaves_every_check_passing(
         project.write(relpath, content)
     project.add_field("catalog/models.py", "Book", SUBTITLE)
     # before any write, both faces report the test-only app missing, with the same label
-    assert "app 'testonly' (testonly/migrations) has migrations but no" in cli(project, "check").stdout
+    assert (
+        "app 'testonly' (testonly/migrations) has migrations but no" in cli(project, "check").stdout
+    )
     assert "app 'testonly' (testonly/migrations) has migrations but no" in (
         project.manage("check").stderr
     )
