@@ -385,7 +385,7 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
         return EXIT_FINDINGS
     changed = not result.plan.empty
     migrations = sum(app.migration_count for app in summary.apps)
-    counts = f"{len(summary.apps)} apps, {migrations} migrations"
+    counts = f"{_plural(len(summary.apps), 'app')}, {_plural(migrations, 'migration')}"
     if not changed:
         ctx.print(f"{manifest.path} is already up to date: {counts}.")
     elif args.dry_run:
@@ -409,6 +409,10 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     for line in next_steps(manifest.path):
         ctx.print(line)
     return EXIT_OK
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --- entry point ----------------------------------------------------------------------------------
