@@ -103,3 +103,44 @@ def test_every_order_of_writers_leaves_every_check_passing(
         assert project.manifest == manifest_bytes(expected), writer
         assert_all_checks_pass(project)
         assert project.manifest == manifest_bytes(expected), writer  # the checks write nothing
+
+
+def test_a_two_leaf_fixture_app_names_the_exclude_line_in_django_too(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    project.write("tests/fixtures/twoleaves/migrations/__init__.py", "")
+    for name, deps in (
+        ("0001_initial", "[]"),
+        ("0002_left", '[("twoleaves", "0001_initial")]'),
+        ("0002_right", '[("twoleaves", "0001_initial")]'),
+    ):
+        project.write(
+            f"tests/fixtures/twoleaves/migrations/{name}.py",
+            "from django.db import migrations\n\n\n"
+            f"class Migration(migrations.Migration):\n    dependencies = {deps}\n",
+        )
+    refused = project.manage("update_migration_manifest")
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        "CommandError: migrations.toml was not written: app 'twoleaves' has 2 leaf migrations "
+        "(0002_left, 0002_right): tests/fixtures/twoleaves looks like tests or fixtures: leave "
+        'it out with `exclude = ["legacy/migrations", "tests/fixtures/twoleaves"]` under '
+        "[tool.django-migration-manifest] in pyproject.toml.\n"
+    )
+    checked = project.manage("check")
+    assert checked.returncode == 1
+    assert (
+        "\tHINT: app 'twoleaves' lives in tests/fixtures/twoleaves, which looks like tests or "
+        'fixtures: leave it out with `exclude = ["legacy/migrations", '
+        '"tests/fixtures/twoleaves"]` under [tool.django-migration-manifest] in pyproject.toml\n'
+    ) in checked.stderr
+    assert "resolve" not in checked.stderr
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'exclude = ["legacy/migrations"]',
+            'exclude = ["legacy/migrations", "tests/fixtures/twoleaves"]',
+        )
+    )
+    assert project.manage("update_migration_manifest").returncode == 0
+    assert project.manifest == manifest_bytes(ENTRIES)
+    assert_all_checks_pass(project)
