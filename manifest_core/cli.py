@@ -330,7 +330,7 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
         swappable_advice,
         swappable_settings,
     )
-    from .scope import TABLE_LINE
+    from .scope import TABLE_LINE, app_folder, exclude_line, looks_like_test_data
     from .update import plan_update
 
     manifest = ctx.manifest
@@ -403,6 +403,16 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"{verb} {manifest.path} ({counts}):")
         for change in result.changes:
             ctx.print(f"  {change}")
+    test_data = {
+        app.label: app_folder(app.path) for app in summary.apps if looks_like_test_data(app.path)
+    }
+    if test_data:
+        named = ", ".join(f"{label} ({folder})" for label, folder in test_data.items())
+        ctx.print(
+            f"Recorded from folders that look like tests or fixtures: {named}. They count like "
+            f"any app; to leave them out, add under {TABLE_LINE} in pyproject.toml:"
+        )
+        ctx.print(f"    {exclude_line(test_data.values(), ctx.config.exclude)}")
     for line in settings_lines:
         ctx.print(line)
     ctx.print()

@@ -303,3 +303,21 @@ def test_a_submodule_is_not_entered(tmp_path: Path) -> None:
     assert (root / "migrations.toml").read_text() == render_manifest(
         {"blog": ("0001_initial", "blog/migrations")}
     )
+
+
+def test_init_points_at_recorded_test_apps(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    Git(root)
+    write(root, app("blog", "0001_initial"))
+    write(root, app("tests/testapp", "0001_initial"))
+    result = run_module("init", cwd=root)
+    assert result.returncode == 0
+    assert result.stdout.startswith(
+        "Created migrations.toml (2 apps, 2 migrations):\n"
+        "  blog: added at 0001_initial\n"
+        "  testapp: added at 0001_initial\n"
+        "Recorded from folders that look like tests or fixtures: testapp (tests/testapp). They "
+        "count like any app; to leave them out, add under [tool.django-migration-manifest] in "
+        "pyproject.toml:\n"
+        '    exclude = ["tests/testapp"]\n\nNext steps:\n'
+    )
