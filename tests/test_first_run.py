@@ -98,7 +98,8 @@ def test_a_two_leaf_fixture_app_names_the_exclude_line(fixture_repo: Path) -> No
         "it out, add under [tool.django-migration-manifest] in pyproject.toml:\n"
         '    exclude = ["tests/fixtures/twoleaves"]\n'
     )
-    assert "resolve" not in update.stdout and "--strategy" not in update.stdout
+    assert "resolve" not in update.stdout
+    assert "--strategy" not in update.stdout
     check = run_module("check", cwd=fixture_repo)
     assert check.returncode == 1
     assert FIXTURE_HINT in check.stdout
@@ -285,7 +286,8 @@ def test_nested_repositories_are_read_when_configured(tmp_path: Path) -> None:
     )
     result = run_module("show", cwd=root)
     assert result.returncode == 0
-    assert "orders" in result.stdout and "posts" in result.stdout
+    assert "orders" in result.stdout
+    assert "posts" in result.stdout
     # each repository on its own is checked as usual
     inner = run_module("check", cwd=root / "shop")
     assert inner.returncode == 1
