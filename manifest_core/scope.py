@@ -76,7 +76,8 @@ def fixture_apps(problems: Iterable[Problem], summary: ProjectSummary) -> dict[s
     found: dict[str, str] = {}
     for problem in problems:
         app = _app_of(problem, summary)
-        if app is not None and looks_like_test_data(app.path):
+        in_app = app is not None and problem.path.startswith(app.path + "/")
+        if app is not None and in_app and looks_like_test_data(app.path):
             found[app.label] = app_folder(app.path)
     return dict(sorted(found.items()))
 
@@ -95,7 +96,8 @@ def _app_of(problem: Problem, summary: ProjectSummary) -> AppSummary | None:
 def guide(
     problems: Sequence[Problem], summary: ProjectSummary, exclude: Sequence[str] = ()
 ) -> list[Problem]:
-    """The problems, with the hint of each one in a test-data folder saying how to exclude it.
+    """The problems, with the hint of each error in a test-data app's migrations saying how to
+    exclude it (an entry missing from the manifest keeps its hint: ``update`` adds it).
 
     Such an app is a linter's or a test suite's data, often broken on purpose: ``resolve`` or
     ``--strategy merge`` would edit it, so the hint names the ``exclude`` line instead.
@@ -105,8 +107,9 @@ def guide(
         app = _app_of(problem, summary)
         if (
             app is not None
-            and looks_like_test_data(app.path)
             and problem.severity >= Severity.ERROR
+            and problem.path.startswith(app.path + "/")  # in its migrations, not the manifest
+            and looks_like_test_data(app.path)
         ):
             folder = app_folder(app.path)
             hint = (

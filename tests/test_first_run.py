@@ -323,3 +323,17 @@ def test_init_points_at_recorded_test_apps(tmp_path: Path) -> None:
         "pyproject.toml:\n"
         '    exclude = ["tests/testapp"]\n\nNext steps:\n'
     )
+
+
+def test_a_test_app_missing_from_the_manifest_keeps_the_update_hint(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    Git(root)
+    write(root, app("blog", "0001_initial"))
+    (root / "migrations.toml").write_text(
+        render_manifest({"blog": ("0001_initial", "blog/migrations")})
+    )
+    write(root, app("tests/testapp", "0001_initial"))
+    result = run_module("check", cwd=root)
+    assert result.returncode == 1
+    assert "hint: run `python -m manifest_core update`" in result.stdout
+    assert "exclude" not in result.stdout
