@@ -337,3 +337,39 @@ def test_a_test_app_missing_from_the_manifest_keeps_the_update_hint(tmp_path: Pa
     assert result.returncode == 1
     assert "hint: run `python -m manifest_core update`" in result.stdout
     assert "exclude" not in result.stdout
+
+
+def test_init_finds_every_swappable_setting_the_migrations_use(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    Git(root)
+    write(root, app("shop", "0001_initial"))
+    write(
+        root,
+        {
+            "shop/migrations/0002_payment.py": (
+                "from django.conf import settings\nfrom django.db import migrations\n\n\n"
+                "class Migration(migrations.Migration):\n"
+                "    dependencies = [\n"
+                '        ("shop", "0001_initial"),\n'
+                "        migrations.swappable_dependency(settings.PAYMENT_MODEL),\n"
+                "    ]\n"
+            ),
+            "site/settings/__init__.py": "",
+            "site/settings/base.py": 'PAYMENT_MODEL = "shop.Payment"\nUNUSED_MODEL = "a.B"\n',
+            "site/settings/dev.py": 'AUTH_USER_MODEL = "shop.Customer"\n',
+            "site/prod_settings.py": 'AUTH_USER_MODEL = "shop.Buyer"\n',
+        },
+    )
+    result = run_module("init", "--dry-run", cwd=root)
+    assert result.returncode == 0, result.stdout
+    assert (
+        "  shop: added at 0002_payment\n"
+        "Your settings set swappable models; tell the static tools, under "
+        "[tool.django-migration-manifest.swappable] in pyproject.toml:\n"
+        '    PAYMENT_MODEL = "shop.Payment"\n'
+        "AUTH_USER_MODEL differs between settings modules: 'shop.Buyer' "
+        "(site/prod_settings.py:1), 'shop.Customer' (site/settings/dev.py:1); set the one your "
+        "migrations are made with under [tool.django-migration-manifest.swappable].\n\n"
+    ) in result.stdout
+    assert "UNUSED_MODEL" not in result.stdout
+    assert not (root / "migrations.toml").exists()
