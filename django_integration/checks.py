@@ -122,10 +122,9 @@ E011 = CheckId(
 )
 W001 = CheckId(
     "W001",
-    "the static reader finds migrations that are not a first-party Django app",
-    "`python -m manifest_core check` reports them as missing from migrations.toml, and "
-    "`python -m manifest_core update` would add them. Exclude the folder under "
-    "[tool.django-migration-manifest] exclude in pyproject.toml, or install the app.",
+    "MIGRATION_MANIFEST leaves out an app that the static tools count",
+    "`python -m manifest_core` does not read the Django settings. Exclude the folder under "
+    "[tool.django-migration-manifest] exclude in pyproject.toml so both leave it out.",
 )
 W002 = CheckId(
     "W002",
@@ -202,6 +201,7 @@ def collect_findings() -> list[Finding]:
     """Every finding for the current settings, in a stable order."""
     from manifest_core.checks import check_manifest
     from manifest_core.project import read_manifest
+    from manifest_core.scope import guide
 
     from .conf import ConfigurationError, load_settings
     from .view import LoaderError, load_view
@@ -223,9 +223,14 @@ def collect_findings() -> list[Finding]:
         findings.extend(_finding(p, manifest.entries, None) for p in problems)
         findings.append(Finding(E011, str(exc), "MigrationLoader"))
         return findings
-    for problem in check_manifest(manifest, view.summary()):
+    summary = view.summary()
+    problems = check_manifest(manifest, summary)
+    # an app in a tests or fixtures folder: the hint names the exclude line, not resolve
+    guided = guide(problems, summary, conf.config.exclude)
+    for problem, guided_problem in zip(problems, guided, strict=True):
         if problem.code in mapped:
-            findings.append(_finding(problem, manifest.entries, view))
+            hint = guided_problem.hint if guided_problem is not problem else None
+            findings.append(_finding(problem, manifest.entries, view, hint))
     findings.extend(static_findings(view))
     return findings
 
@@ -261,30 +266,28 @@ def config_findings(conf: ManifestSettings) -> list[Finding]:
     return findings
 
 
-def _finding(problem: Problem, entries: Any, view: DjangoView | None) -> Finding:
+def _finding(
+    problem: Problem, entries: Any, view: DjangoView | None, hint: str | None = None
+) -> Finding:
     check = by_code()[problem.code]
     where = problem.path if problem.span is None else f"{problem.path}:{problem.line}"
     label = problem.app
     message = problem.message
     if check is E005 and view is not None and label is not None:
-        message = _unknown_app_message(label, entries[label].path, view)
-    hint = None
+        message = _unknown_app_message(label, message, view)
     if check is E003 and message.startswith("cannot be read"):
         # not text (or not a file): the update refuses to edit what it cannot read
         hint = f"Delete or move it, then run `{UPDATE_COMMAND}` to write it again."
     return Finding(check, f"{message}.", where, label, hint)
 
 
-def _unknown_app_message(label: str, path: str | None, view: DjangoView) -> str:
+def _unknown_app_message(label: str, message: str, view: DjangoView) -> str:
     if label in view.apps:
         return f"[apps.{label}] names an app that has no migrations"
     reason = view.left_out.get(label)
     if reason is not None:
         return f"[apps.{label}] names an app that is not first-party: {reason}"
-    return (
-        f"[apps.{label}] names an app that is not installed (no app in INSTALLED_APPS has this "
-        "label)"
-    )
+    return message  # no migrations on disk, installed or not
 
 
 def static_findings(view: DjangoView) -> list[Finding]:
@@ -294,16 +297,13 @@ def static_findings(view: DjangoView) -> list[Finding]:
     (already reported above) does not hide folders the manifest would name.
     """
     from manifest_core.config import ConfigError
-    from manifest_core.manifest import parse_manifest, render_manifest
-    from manifest_core.project import load_summary
+    from manifest_core.scope import app_folder, exclude_line
 
     conf = view.settings
-    expected = parse_manifest(render_manifest(view.entries()), conf.manifest)
-    try:
-        summary = load_summary(conf.root, config=conf.config, manifest=expected)
-    except ConfigError as exc:
+    exc = view.static_error
+    if isinstance(exc, ConfigError):
         return [Finding(E010, f"{exc}.", "pyproject.toml")]
-    except Exception as exc:  # the guard must never crash manage.py check
+    if exc is not None or view.static is None:  # the guard must never crash manage.py check
         return [
             Finding(
                 E009,
@@ -311,6 +311,7 @@ def static_findings(view: DjangoView) -> list[Finding]:
                 conf.manifest,
             )
         ]
+    summary = view.static
     findings = []
     static_by_path = {app.path: app for app in summary.apps}
     static_by_label = {app.label: app for app in summary.apps}
@@ -344,19 +345,24 @@ def static_findings(view: DjangoView) -> list[Finding]:
                     app.label,
                 )
             )
-    django_paths = {app.path for app in view.apps.values()}
-    django_labels = set(view.apps)
+    counted = {app.path for app in view.summary().apps}
     for static in summary.apps:
-        if static.path in django_paths or static.label in django_labels or not static.heads:
+        if static.path in counted or static.label in view.apps or not static.heads:
             continue
-        reason = view.left_out.get(static.label)
-        why = f": {reason}" if reason else " (no installed app has this label)"
+        # left out by MIGRATION_MANIFEST, which the static tools do not read
+        reason = view.left_out.get(static.label) or f"{SETTING} leaves it out"
+        line = exclude_line([app_folder(static.path)], conf.config.exclude)
         findings.append(
             Finding(
                 W001,
                 f"the static reader records {static.path!r} as app {static.label!r}, which is "
-                f"not a first-party Django app{why}.",
+                f"not counted here: {reason}.",
                 static.path,
+                hint=(
+                    "`python -m manifest_core` does not read the Django settings, so it counts "
+                    f"this app. Add `{line}` under [tool.django-migration-manifest] in "
+                    "pyproject.toml so both leave it out."
+                ),
             )
         )
     return findings

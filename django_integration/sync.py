@@ -11,11 +11,15 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from manifest_core.codes import MULTIPLE_LEAVES
 from manifest_core.fsops import ApplyError, apply_plan
 from manifest_core.manifest import Manifest
+from manifest_core.model import ProjectSummary
 from manifest_core.project import read_manifest
+from manifest_core.scope import TABLE_LINE, exclude_line, fixture_apps
 from manifest_core.update import UpdateResult, plan_update
 
+from .conf import ManifestSettings
 from .texts import RESOLVE_HINT
 from .view import DjangoView
 
@@ -68,16 +72,45 @@ def plan_sync(view: DjangoView) -> SyncResult:
     """What writing the manifest from ``view`` would change, or why it must not be written."""
     conf = view.settings
     manifest = read_manifest(conf.root, conf.config)
-    update = plan_update(view.summary(), manifest)
-    several = [app for app in view.apps.values() if len(app.heads) > 1]
-    refused = ""
-    if several:
-        described = "; ".join(
-            f"app {app.label!r} has {len(app.heads)} leaf migrations ({', '.join(app.head_names)})"
-            for app in sorted(several, key=lambda a: a.label)
+    summary = view.summary()
+    update = plan_update(summary, manifest)
+    return SyncResult(
+        manifest, update, _changes(update.changes, view), _refusal(update, summary, conf)
+    )
+
+
+def _refusal(update: UpdateResult, summary: ProjectSummary, conf: ManifestSettings) -> str:
+    """Why the manifest must not be written (several leaves, unreadable migrations), or ``""``.
+
+    The advice for apps in tests or fixtures folders is the ``exclude`` line, never resolve.
+    """
+    if not update.blocking:
+        return ""
+    several = [app for app in summary.apps if len(app.heads) > 1]
+    parts = [
+        f"app {app.label!r} has {len(app.heads)} leaf migrations ({', '.join(app.head_names)})"
+        for app in several
+    ]
+    parts.extend(
+        f"{p.path}:{p.line}: {p.message}" for p in update.blocking if p.code != MULTIPLE_LEAVES.code
+    )
+    fixtures = fixture_apps(update.blocking, summary)
+    if fixtures:
+        folders = ", ".join(fixtures.values())
+        advice = (
+            f"{folders} {'looks' if len(fixtures) == 1 else 'look'} like tests or fixtures: "
+            f"leave {'it' if len(fixtures) == 1 else 'them'} out with "
+            f"`{exclude_line(fixtures.values(), conf.config.exclude)}` under "
+            f"{TABLE_LINE} in pyproject.toml"
         )
-        refused = f"{described}: {RESOLVE_HINT}"
-    return SyncResult(manifest, update, _changes(update.changes, view), refused)
+        others = sorted(a.label for a in several if a.label not in fixtures)
+        if others:
+            advice += f"; for {', '.join(map(repr, others))}, {RESOLVE_HINT}"
+    elif several:
+        advice = RESOLVE_HINT
+    else:
+        advice = "fix them first (`python -m manifest_core check` lists them)"
+    return f"{'; '.join(parts)}: {advice}"
 
 
 def _changes(changes: tuple[str, ...], view: DjangoView) -> tuple[str, ...]:
@@ -87,9 +120,8 @@ def _changes(changes: tuple[str, ...], view: DjangoView) -> tuple[str, ...]:
         label, _, what = change.partition(": ")
         if what.startswith("removed ("):
             reason = view.left_out.get(label)
-            change = (
-                f"{label}: removed: {reason}" if reason else f"{label}: removed (not installed)"
-            )
+            if reason:
+                change = f"{label}: removed: {reason}"
         result.append(change)
     return tuple(result)
 

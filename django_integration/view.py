@@ -1,10 +1,14 @@
 """Django's view of the first-party migrations: labels, folders and leaves, from Django itself.
 
-Labels come from the installed ``AppConfig``s, folders from the migration modules Django imports
-(``MIGRATION_MODULES`` honoured, ``None`` meaning "no migrations"), leaves from Django's own
-``MigrationLoader``. An app is first-party when its migrations package lives inside the
+Which apps count is the core's rule (:mod:`manifest_core.scope`): the migration folders inside
+the repository, minus ``exclude``, whether or not they are in ``INSTALLED_APPS``. Django refines
+what it knows better about the installed ones: labels from the ``AppConfig``s, folders from the
+migration modules Django imports (``MIGRATION_MODULES`` honoured), leaves from Django's own
+``MigrationLoader``. An installed app is first-party when its migrations package lives inside the
 repository root and not in ``site-packages`` or ``dist-packages`` (so installing or upgrading a
-third-party app never changes the manifest), unless ``MIGRATION_MANIFEST`` says otherwise.
+third-party app never changes the manifest). An app that is not installed (a test-only app) is
+read statically, exactly as ``python -m manifest_core`` reads it, so the two never undo each
+other's manifest.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from manifest_core.checks import manifest_apps
 from manifest_core.config import compile_patterns
 from manifest_core.model import AppSummary, Head, ProjectSummary
+from manifest_core.scope import refine
 
 from .conf import ConfigurationError, ManifestSettings
 from .texts import SETTING
@@ -44,10 +49,25 @@ class DjangoView:
     apps: Mapping[str, DjangoApp]
     #: Installed apps that are not first-party, with the reason, e.g. ``"is in site-packages"``.
     left_out: Mapping[str, str] = field(default_factory=dict)
+    #: The static reader's view of the repository (the core's rule), or ``None`` if it failed.
+    static: ProjectSummary | None = None
+    #: Why the static reader failed, when it did.
+    static_error: Exception | None = None
+    #: Labels and folders ``MIGRATION_MANIFEST`` ``apps``/``exclude`` leave out explicitly.
+    dropped: frozenset[str] = frozenset()
+    #: Whether ``MIGRATION_MANIFEST["apps"]`` lists the apps exactly (no app is added to it).
+    listed_only: bool = False
 
     def summary(self) -> ProjectSummary:
-        """The view in the core's terms, for :func:`manifest_core.checks.check_manifest`."""
-        return ProjectSummary(apps=tuple(sorted(self.apps.values(), key=lambda a: a.label)))
+        """The apps that count, in the core's terms (for ``check_manifest`` and ``update``).
+
+        The core's rule with Django's refinements: every installed first-party app as Django
+        sees it, plus every other migrations folder the static reader counts (test-only apps).
+        """
+        django = ProjectSummary(apps=tuple(sorted(self.apps.values(), key=lambda a: a.label)))
+        if self.static is None or self.listed_only:
+            return django
+        return refine(self.static, self.apps, dropped=self.dropped)
 
     def entries(self) -> dict[str, tuple[str, str]]:
         """``{label: (head, path)}`` for every app with one leaf: what the manifest records."""
@@ -87,6 +107,7 @@ def load_view(conf: ManifestSettings, *, fresh: bool = False) -> DjangoView:
         counts[label] = counts.get(label, 0) + 1
     apps: dict[str, DjangoApp] = {}
     left_out: dict[str, str] = {}
+    dropped: set[str] = set()
     for config in registry.get_app_configs():
         label = config.label
         module_name, _ = MigrationLoader.migrations_module(label)
@@ -99,12 +120,14 @@ def load_view(conf: ManifestSettings, *, fresh: bool = False) -> DjangoView:
         listed = conf.apps is not None and label in conf.apps
         if conf.apps is not None and not listed:
             left_out[label] = f"it is not listed in {SETTING}['apps']"
-            continue
-        if label in conf.exclude:
-            left_out[label] = f"{SETTING}['exclude'] leaves it out"
+            dropped.add(label)
             continue
         folder = _package_folder(sys.modules[module_name])
         relative = _relative(folder, conf.root)
+        if label in conf.exclude:
+            left_out[label] = f"{SETTING}['exclude'] leaves it out"
+            dropped.update((label, relative) if relative else (label,))
+            continue
         if relative is None:
             if listed:
                 raise ConfigurationError(
@@ -128,7 +151,32 @@ def load_view(conf: ManifestSettings, *, fresh: bool = False) -> DjangoView:
             for _, name in sorted(leaves.get(label, ()))
         )
         apps[label] = DjangoApp(label, relative, heads, counts.get(label, 0), module=module_name)
-    return DjangoView(conf, apps, left_out)
+    static, static_error = _static_summary(conf, apps)
+    return DjangoView(
+        conf,
+        apps,
+        left_out,
+        static=static,
+        static_error=static_error,
+        dropped=frozenset(dropped),
+        listed_only=conf.apps is not None,
+    )
+
+
+def _static_summary(
+    conf: ManifestSettings, apps: Mapping[str, DjangoApp]
+) -> tuple[ProjectSummary | None, Exception | None]:
+    """The static reader's view, told the labels and folders Django uses for its apps (so an
+    out-of-date manifest does not hide a folder Django's view names)."""
+    from manifest_core.manifest import parse_manifest, render_manifest
+    from manifest_core.project import load_summary
+
+    django = ProjectSummary(apps=tuple(sorted(apps.values(), key=lambda a: a.label)))
+    expected = parse_manifest(render_manifest(manifest_apps(django)), conf.manifest)
+    try:
+        return load_summary(conf.root, config=conf.config, manifest=expected), None
+    except Exception as exc:  # reported by the checks (E009/E010); never a traceback
+        return None, exc
 
 
 def _package_folder(module: Any) -> str:

@@ -22,11 +22,19 @@ def multiple_leaves(app: AppSummary) -> Problem:
 
 
 def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]:
-    """Every problem with the repository's migrations and its manifest, sorted by location."""
+    """Every problem with the repository's migrations and its manifest, sorted by location.
+
+    A repository with no Django app and no manifest has nothing to check: ``migrations.toml`` is
+    not reported missing there.
+    """
     problems = list(summary.problems)
     apps = {app.label: app for app in summary.apps if app.heads}
     problems.extend(multiple_leaves(app) for app in apps.values() if len(app.heads) > 1)
     problems.extend(manifest.problems)
+    if not manifest.exists and not summary.apps:
+        # no Django app in the repository (an Alembic project, a folder of repositories): no
+        # manifest is needed, so its absence is no problem
+        return sorted(problems, key=Problem.sort_key)
     if not manifest.exists or not manifest.text.strip():
         if not any(p.path == manifest.path for p in manifest.problems):
             problems.append(

@@ -150,6 +150,7 @@ def _configure_show(parser: argparse.ArgumentParser) -> None:
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     from .model import Problem
     from .output import problem_json, render_problems
+    from .scope import no_apps_sentence
 
     project = ctx.project() if args.graph else None
     summary = project.summary() if project else ctx.summary()
@@ -174,7 +175,9 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         for line in render_problems(problems, "github"):
             ctx.print(line)
         return EXIT_OK
-    if not summary.apps:
+    if not summary.apps and not ctx.manifest.exists:
+        ctx.print(no_apps_sentence(ctx.root))
+    elif not summary.apps:
         ctx.print(f"No migrations found under {ctx.root}.")
     else:
         rows = [("App", "Head", "Migrations", "Path")]
@@ -232,9 +235,10 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     from .checks import check_manifest
     from .model import Severity
     from .output import count_line, problem_json, render_problems
+    from .scope import guide, no_apps_sentence
 
     summary = ctx.summary()
-    problems = check_manifest(ctx.manifest, summary)
+    problems = guide(check_manifest(ctx.manifest, summary), summary, ctx.config.exclude)
     fail_level = Severity.parse(args.fail_level)
     failed = any(p.severity >= fail_level for p in problems)
     if ctx.fmt == "json":
@@ -247,7 +251,9 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
             ctx.print(line)
         if problems:
             ctx.print(f"Found {count_line(problems)}.")
-        if not failed:
+        if not failed and not summary.apps and not ctx.manifest.exists:
+            ctx.print(no_apps_sentence(ctx.root))
+        elif not failed:
             migrations = sum(a.migration_count for a in summary.apps)
             ctx.print(
                 f"{ctx.manifest.path} is up to date: {len(summary.apps)} apps, "
@@ -269,24 +275,37 @@ def _configure_update(parser: argparse.ArgumentParser) -> None:
 def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     from .fsops import ApplyError, apply_plan
     from .output import problem_json, render_problems
+    from .scope import exclude_advice, fixture_apps, guide, no_apps_sentence
     from .update import plan_update
 
     manifest = ctx.manifest
-    result = plan_update(ctx.summary(), manifest)
+    summary = ctx.summary()
+    if not summary.apps and not manifest.exists:
+        if ctx.fmt == "json":
+            ctx.json(
+                {"changed": False, "dry_run": bool(args.dry_run), "changes": [], "problems": []}
+            )
+        elif ctx.fmt == "text":
+            ctx.print(no_apps_sentence(ctx.root))
+        return EXIT_OK
+    result = plan_update(summary, manifest)
     if result.blocking:
+        blocking = guide(result.blocking, summary, ctx.config.exclude)
         if ctx.fmt == "json":
             ctx.json(
                 {
                     "changed": False,
                     "changes": [],
-                    "problems": [problem_json(p) for p in result.blocking],
+                    "problems": [problem_json(p) for p in blocking],
                 }
             )
         else:
-            for line in render_problems(result.blocking, ctx.fmt):
+            for line in render_problems(blocking, ctx.fmt):
                 ctx.print(line)
             if ctx.fmt == "text":
                 ctx.print(f"{manifest.path} was not written: fix the problems above first.")
+                for line in exclude_advice(fixture_apps(blocking, summary), ctx.config.exclude):
+                    ctx.print(line)
         return EXIT_FINDINGS
     changed = not result.plan.empty
     if changed and not args.dry_run:
@@ -326,6 +345,135 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     for change in result.changes:
         ctx.print(f"  {change}")
     return EXIT_OK
+
+
+# --- init -----------------------------------------------------------------------------------------
+
+
+def _configure_init(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would be done without writing anything"
+    )
+
+
+@command(
+    "init",
+    "adopt migrations.toml: write it, propose excludes and settings, print the next steps",
+    _configure_init,
+    formats=("text",),
+)
+def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
+    from .fsops import ApplyError, apply_plan
+    from .init import (
+        literal_settings,
+        next_steps,
+        settings_modules,
+        swappable_advice,
+        swappable_settings,
+    )
+    from .output import render_problems
+    from .scope import (
+        TABLE_LINE,
+        app_folder,
+        exclude_advice,
+        exclude_line,
+        fixture_apps,
+        guide,
+        looks_like_test_data,
+        no_apps_sentence,
+    )
+    from .update import plan_update
+
+    manifest = ctx.manifest
+    if manifest.exists and (manifest.problems or manifest.conflicted):
+        first = (manifest.problems or (None,))[0]
+        why = first.message if first is not None else "it holds merge conflict markers"
+        ctx.print(
+            f"{manifest.path} already exists and is not a manifest init can update ({why}); "
+            "init never overwrites it. Run `python -m manifest_core check` to see what is "
+            "wrong, and `python -m manifest_core resolve` after a merge conflict."
+        )
+        return EXIT_FINDINGS
+    project = ctx.project()
+    summary = project.summary()
+    if not summary.apps and not manifest.exists:
+        ctx.print(no_apps_sentence(ctx.root))
+        return EXIT_OK
+    # swappable settings: the static reader resolves swappable_dependency() with them
+    found = literal_settings(
+        ctx.root,
+        settings_modules(ctx.root, ctx.config),
+        swappable_settings(project.decls.values()),
+    )
+    advice = swappable_advice(found, ctx.config)
+    settings_lines: list[str] = []
+    if advice.add:
+        settings_lines.append(
+            "Your settings set swappable models; tell the static tools, under "
+            "[tool.django-migration-manifest.swappable] in pyproject.toml:"
+        )
+        settings_lines.extend(f'    {name} = "{value}"' for name, value in advice.add.items())
+    for name, values in advice.ambiguous.items():
+        where = ", ".join(f"{v.value!r} ({v.path}:{v.line})" for v in values)
+        settings_lines.append(
+            f"{name} differs between settings modules: {where}; set the one your "
+            "migrations are made with under [tool.django-migration-manifest.swappable]."
+        )
+    result = plan_update(summary, manifest)
+    if result.blocking:
+        blocking = guide(result.blocking, summary, ctx.config.exclude)
+        for line in render_problems(blocking, "text"):
+            ctx.print(line)
+        ctx.print(f"{manifest.path} was not written: fix the problems above first.")
+        fixtures = fixture_apps(blocking, summary)
+        for line in exclude_advice(fixtures, ctx.config.exclude):
+            ctx.print(line)
+        if fixtures:
+            ctx.print(f"({TABLE_LINE} goes in the pyproject.toml at {ctx.root}.)")
+            ctx.print("Then run `python -m manifest_core init` again.")
+        for line in settings_lines:
+            ctx.print(line)
+        return EXIT_FINDINGS
+    changed = not result.plan.empty
+    migrations = sum(app.migration_count for app in summary.apps)
+    counts = f"{_plural(len(summary.apps), 'app')}, {_plural(migrations, 'migration')}"
+    if not changed:
+        ctx.print(f"{manifest.path} is already up to date: {counts}.")
+    elif args.dry_run:
+        verb = "update" if manifest.exists else "create"
+        ctx.print(f"Dry run: init would {verb} {manifest.path} ({counts}):")
+        for change in result.changes:
+            ctx.print(f"  {change}")
+    else:
+        try:
+            apply_plan(ctx.root, result.plan, use_git=False)
+        except ApplyError as exc:
+            print(f"error: {exc}", file=ctx.err)
+            return EXIT_FINDINGS
+        verb = "Updated" if manifest.exists else "Created"
+        ctx.print(f"{verb} {manifest.path} ({counts}):")
+        for change in result.changes:
+            ctx.print(f"  {change}")
+    test_data = {
+        app.label: app_folder(app.path) for app in summary.apps if looks_like_test_data(app.path)
+    }
+    if test_data:
+        named = ", ".join(f"{label} ({folder})" for label, folder in test_data.items())
+        ctx.print(
+            f"Recorded from folders that look like tests or fixtures: {named}. They count like "
+            f"any app; to leave them out, add under {TABLE_LINE} in pyproject.toml:"
+        )
+        ctx.print(f"    {exclude_line(test_data.values(), ctx.config.exclude)}")
+    for line in settings_lines:
+        ctx.print(line)
+    ctx.print()
+    for line in next_steps(manifest.path):
+        ctx.print(line)
+    return EXIT_OK
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --- entry point ----------------------------------------------------------------------------------

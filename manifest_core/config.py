@@ -7,6 +7,7 @@
     exclude = ["tests/fixtures", "legacy/**"]
     default-branch = "main"             # the branch whose migrations never move
     cache-dir = ".migration_manifest_cache"
+    include-nested-repositories = false  # read git repositories and submodules below the root
 
     [tool.django-migration-manifest.labels]
     "legacy/core/migrations" = "legacy_core"
@@ -59,6 +60,8 @@ class Config:
     swappable: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SWAPPABLE))
     default_branch: str | None = None
     cache_dir: str = DEFAULT_CACHE_DIR
+    #: Whether discovery enters folders with their own ``.git`` (nested repositories, submodules).
+    nested_repositories: bool = False
     #: Raw sub-tables for other commands, e.g. ``extra["lint"]``.
     extra: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -70,6 +73,7 @@ class Config:
                 self.exclude,
                 sorted(self.labels.items()),
                 sorted(self.swappable.items()),
+                self.nested_repositories,
             )
         )
 
@@ -155,7 +159,15 @@ def parse_config(table: Mapping[str, Any], text: str = "") -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"[tool.{TABLE}] {key}: {message}", line=_find_line(text, key))
 
-    known = {"manifest", "exclude", "labels", "swappable", "default-branch", "cache-dir"}
+    known = {
+        "manifest",
+        "exclude",
+        "labels",
+        "swappable",
+        "default-branch",
+        "cache-dir",
+        "include-nested-repositories",
+    }
     for key in table:
         if key not in known and key not in DELEGATED_TABLES:
             choices = ", ".join(sorted(known | DELEGATED_TABLES))
@@ -188,6 +200,9 @@ def parse_config(table: Mapping[str, Any], text: str = "") -> Config:
     cache_dir = table.get("cache-dir", DEFAULT_CACHE_DIR)
     if not isinstance(cache_dir, str) or not cache_dir:
         raise fail("cache-dir", "must be a path")
+    nested = table.get("include-nested-repositories", False)
+    if not isinstance(nested, bool):
+        raise fail("include-nested-repositories", "must be true or false")
     extra = {}
     for name in DELEGATED_TABLES:
         value = table.get(name)
@@ -202,6 +217,7 @@ def parse_config(table: Mapping[str, Any], text: str = "") -> Config:
         swappable=swappable,
         default_branch=branch,
         cache_dir=cache_dir,
+        nested_repositories=nested,
         extra=extra,
     )
 

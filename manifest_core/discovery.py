@@ -8,7 +8,9 @@ This module only lists and stats; it reads no file contents. Rules:
 * its modules are the ``*.py`` files whose names do not start with ``_`` or ``~`` and contain no
   other dot, exactly the names ``pkgutil.iter_modules`` gives Django. Sub-packages are ignored;
 * virtual environments, ``site-packages``, ``node_modules``, VCS and build folders and configured
-  excludes are skipped. Symbolic links to folders are not followed, so link loops cannot hang it.
+  excludes are skipped. Symbolic links to folders are not followed, so link loops cannot hang it;
+* a folder with its own ``.git`` (a nested repository or a submodule) is skipped unless the
+  ``include-nested-repositories`` setting says otherwise.
 
 Whether a candidate really is an app's migration package (and not, say, a migration framework's
 own ``migrations`` package) is decided later, from the modules' contents.
@@ -112,8 +114,9 @@ def _file_stat(path: str, full: str) -> FileStat:
     return FileStat(path, st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _is_module_name(name: str) -> bool:
-    return name.endswith(".py") and name[0] not in "_~" and "." not in name[:-3]
+#: How Django names the migrations it writes: a folder of such files is meant for Django (an
+#: Alembic ``migrations`` folder holds ``env.py`` and ``versions/`` instead).
+_DJANGO_MIGRATION_NAME = re.compile(r"^\d{4}_\w*\.py$")
 
 
 def scan(
@@ -121,8 +124,13 @@ def scan(
     *,
     exclude: re.Pattern[str] | None = None,
     explicit: Iterable[str] = (),
+    nested_repositories: bool = False,
 ) -> Scan:
-    """Walk ``root`` for migration packages (see the module docstring)."""
+    """Walk ``root`` for migration packages (see the module docstring).
+
+    A folder below the root with its own ``.git`` (a nested repository or a submodule) is not
+    entered unless ``nested_repositories`` is set.
+    """
     root = os.path.abspath(root)
     explicit_set = {p.strip("/") for p in explicit if p}
     packages: dict[str, Package] = {}
@@ -149,13 +157,15 @@ def scan(
             names.add(entry.name)
         if rel and "pyvenv.cfg" in names:
             continue  # a virtual environment, whatever its name
+        if rel and not nested_repositories and (".git" in names or ".git" in folders):
+            continue  # another repository (or a submodule): its migrations are its own
         if "apps.py" in names:
             apps_py[rel] = _file_stat(_join(rel, "apps.py"), os.path.join(full, "apps.py"))
         base = rel.rsplit("/", 1)[-1]
         if base == "migrations" or rel in explicit_set:
             if "__init__.py" in names:
                 packages[rel] = _package(rel, full, entries, apps_py, rel in explicit_set)
-            elif any(_is_module_name(n) for n in names):
+            elif any(_DJANGO_MIGRATION_NAME.match(n) for n in names):
                 notes.append(
                     codes.NOT_A_PACKAGE.problem(
                         rel,

@@ -102,7 +102,8 @@ class WorkspaceIndex:
         self.manifest = self._read_manifest()
         loader = Loader(self.root, self.config, self.manifest, use_cache, self.overlays)
         collected = loader.collect()
-        loader.cache.save(None, b"")
+        if collected.apps:  # no Django app: leave no cache folder behind
+            loader.cache.save(None, b"")
         self._apps = dict(collected.apps)
         self._folder_app = {app.path: label for label, app in self._apps.items()}
         self._decls = dict(collected.decls)

@@ -177,7 +177,10 @@ class Loader:
         self.manifest_labels = manifest.path_labels()
         explicit = {*self.manifest_labels, *config.labels}
         self.scan: Scan = scan(
-            self.root, exclude=compile_patterns(config.exclude), explicit=sorted(explicit)
+            self.root,
+            exclude=compile_patterns(config.exclude),
+            explicit=sorted(explicit),
+            nested_repositories=config.nested_repositories,
         )
         self._full: dict[str, MigrationFile] = {}
 
@@ -382,7 +385,7 @@ def load_project(
     manifest = manifest if manifest is not None else read_manifest(root, config)
     loader = Loader(root, config, manifest, use_cache, overlays)
     project = loader.load()
-    if not overlays:
+    if not overlays and project.apps:  # no Django app: leave no cache folder behind
         loader.cache.save(project.summary(), loader.fingerprint())
     return project
 
@@ -403,5 +406,6 @@ def load_summary(
     if cached is not None:
         return cached
     summary = loader.load().summary()
-    loader.cache.save(summary, fingerprint)
+    if summary.apps:  # no Django app: leave no cache folder behind
+        loader.cache.save(summary, fingerprint)
     return summary

@@ -244,8 +244,8 @@ def test_configuration_errors_exit_2(repo: Path) -> None:
     assert (code, out) == (2, "")
     assert err == (
         "error: pyproject.toml:5: [tool.django-migration-manifest] exclud: unknown setting "
-        "(known settings: cache-dir, default-branch, exclude, labels, lint, manifest, resolve, "
-        "swappable)\n"
+        "(known settings: cache-dir, default-branch, exclude, include-nested-repositories, labels, "
+        "lint, manifest, resolve, swappable)\n"
     )
     (repo / "pyproject.toml").write_text("[tool.django-migration-manifest\n")
     code, _, err = run_cli("--root", str(repo), "check")

@@ -80,7 +80,7 @@ def test_nothing_new_since_a_ref_is_clean(git: Git) -> None:
 def test_lint_all_without_migrations_says_there_are_none(tmp_path: Path) -> None:
     assert run_cli("--root", str(tmp_path), "--no-cache", "lint", "--all") == (
         0,
-        f"No migrations found under {tmp_path}: nothing to lint.\n",
+        f"No Django migrations found in {tmp_path}; nothing to check.\n",
         "",
     )
 

@@ -157,7 +157,13 @@ def test_chosen_command(argv: list[str], expected: str | None) -> None:
 
 def test_an_option_value_named_like_a_command_is_parsed_again(tmp_path: Path) -> None:
     """``--ro`` abbreviates ``--root``: the scan takes its value ``lint`` for the command."""
-    (tmp_path / "lint").mkdir()
+    migrations = tmp_path / "lint" / "blog" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "__init__.py").write_text("")
+    (migrations / "0001_initial.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n"
+    )
     code, out, err = run_cli("--ro", "lint", "check", "--fail-level", "info", cwd=tmp_path)
     assert (code, err) == (1, "")
     assert "migrations.toml does not exist" in out

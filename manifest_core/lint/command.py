@@ -136,6 +136,7 @@ def _paths(project: Project, paths: list[str], root: str) -> tuple[list[Key], li
 )
 def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
     from manifest_core import gitinfo
+    from manifest_core.scope import no_apps_sentence
 
     from .runner import all_migrations, lint_project, new_migrations, unreadable_files
 
@@ -145,8 +146,10 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("give migration paths or --all, not both")
     if args.dry_run and not args.fix:
         raise UsageError("--dry-run goes with --fix: without it, lint writes nothing")
-    baseline = _baseline(args, ctx)
     project = ctx.project()
+    # a repository without Django migrations: nothing to lint, and no branch to compare with
+    no_django = not project.apps and not ctx.manifest.exists
+    baseline = None if no_django else _baseline(args, ctx)
     present = gitinfo.files_at(ctx.root, baseline) if baseline else set()
     new = new_migrations(project, baseline, present) if baseline else frozenset()
     skipped: list[str] = []
@@ -162,9 +165,13 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
     elif args.all or settings.new_migrations == "all":
         keys = all_migrations(project)
         if not keys and not unreadable:
-            nothing = f"No migrations found under {ctx.root}: nothing to lint."
+            nothing = (
+                no_apps_sentence(ctx.root)
+                if no_django
+                else f"No migrations found under {ctx.root}: nothing to lint."
+            )
     else:
-        if baseline is None:
+        if baseline is None and not no_django:
             configured = ctx.config.default_branch
             missing = (
                 f"the default branch {configured!r} set in pyproject.toml exists neither as a "
@@ -183,7 +190,9 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
             )
         keys = sorted(new)
         unreadable = {p: r for p, r in unreadable.items() if p not in present}
-        if not keys and not unreadable:
+        if not keys and not unreadable and no_django:
+            nothing = no_apps_sentence(ctx.root)
+        elif not keys and not unreadable:
             nothing = (
                 f"No migration is new since {baseline}: nothing to lint "
                 "(lint --all checks every migration)."

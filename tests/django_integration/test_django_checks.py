@@ -148,8 +148,8 @@ def test_e005_unknown_apps(project: DjangoProject) -> None:
     )
     hint = f"\tHINT: Run `{UPDATE}` to remove the entry.\n"
     assert failing(project.manage("check")) == errors(
-        "migrations.toml:24: (migration_manifest.E005) [apps.gone] names an app that is not "
-        "installed (no app in INSTALLED_APPS has this label).\n" + hint,
+        "migrations.toml:24: (migration_manifest.E005) [apps.gone] names an app with no "
+        "migrations on disk (nothing at gone/migrations).\n" + hint,
         "migrations.toml:28: (migration_manifest.E005) [apps.legacy] names an app that is not "
         "first-party: its migrations are disabled (MIGRATION_MODULES maps it to None).\n" + hint,
     )
@@ -168,8 +168,8 @@ def test_e005_app_removed_from_the_project(project: DjangoProject) -> None:
         for path in sorted((project.root / folder).rglob("*"), reverse=True):
             path.unlink() if path.is_file() else path.rmdir()
     assert failing(project.manage("check")) == errors(
-        "migrations.toml:20: (migration_manifest.E005) [apps.billing] names an app that is not "
-        "installed (no app in INSTALLED_APPS has this label).\n"
+        "migrations.toml:20: (migration_manifest.E005) [apps.billing] names an app with no "
+        "migrations on disk (nothing at db_migrations/billing).\n"
         f"\tHINT: Run `{UPDATE}` to remove the entry.\n"
     )
 
@@ -256,8 +256,9 @@ def test_e009_label_setting_contradicts_django(project: DjangoProject) -> None:
     )
 
 
-def test_w001_and_w002_are_warnings(project: DjangoProject) -> None:
-    """Migrations of an app that is not installed; the custom user model unknown to pyproject."""
+def test_test_only_app_counts_and_w002_is_a_warning(project: DjangoProject) -> None:
+    """Migrations of an app that is not installed count, as for the static tools; the custom
+    user model unknown to pyproject is a warning."""
     (project.root / "pyproject.toml").write_text(
         '[tool.django-migration-manifest]\nexclude = ["legacy/migrations"]\n'
     )
@@ -273,12 +274,6 @@ def test_w001_and_w002_are_warnings(project: DjangoProject) -> None:
         """,
     )
     warnings = (
-        "fixtures_app/migrations: (migration_manifest.W001) the static reader records "
-        "'fixtures_app/migrations' as app 'fixtures_app', which is not a first-party Django app "
-        "(no installed app has this label).\n"
-        "\tHINT: `python -m manifest_core check` reports them as missing from migrations.toml, "
-        "and `python -m manifest_core update` would add them. Exclude the folder under "
-        "[tool.django-migration-manifest] exclude in pyproject.toml, or install the app.\n",
         "pyproject.toml: (migration_manifest.W002) settings.AUTH_USER_MODEL is 'accounts.User', "
         "but `python -m manifest_core` reads swappable_dependency(settings.AUTH_USER_MODEL) as "
         "'auth.User' (set AUTH_USER_MODEL = 'accounts.User' under "
@@ -286,13 +281,23 @@ def test_w001_and_w002_are_warnings(project: DjangoProject) -> None:
         "\tHINT: Make [tool.django-migration-manifest] in pyproject.toml match the Django "
         "settings, so `python -m manifest_core` reads the project as Django does.\n",
     )
+    assert failing(project.manage("check")) == errors(
+        "migrations.toml:24: (migration_manifest.E004) app 'fixtures_app' "
+        "(fixtures_app/migrations) has migrations but no [apps.fixtures_app] entry.\n"
+        + HINT_UPDATE,
+        warnings=warnings,
+    )
+    assert project.manage("update_migration_manifest").returncode == 0
+    assert project.manifest == manifest_bytes(
+        {**ENTRIES, "fixtures_app": ("0001_initial", "fixtures_app/migrations")}
+    )
     report = "".join(sorted(warnings, key=lambda w: w.split(":")[0]))
     passing = project.manage("check")
     assert passing.returncode == 0
     assert passing.stderr == (
         "System check identified some issues:\n\nWARNINGS:\n"
         + report
-        + "\nSystem check identified 2 issues (0 silenced).\n"
+        + "\nSystem check identified 1 issue (0 silenced).\n"
     )
     failed = project.manage("check", "--fail-level", "WARNING")
     assert failing(failed) == "SystemCheckError: " + passing.stderr
@@ -435,4 +440,25 @@ def test_write_commands_run_no_manifest_checks(project: DjangoProject) -> None:
     assert "migration_manifest." not in result.output
     assert project.manifest == manifest_bytes(
         {**ENTRIES, "store": ("0003_noop", "catalog/migrations")}
+    )
+
+
+def test_w001_an_app_left_out_by_the_setting_only(project: DjangoProject) -> None:
+    """MIGRATION_MANIFEST['exclude'] leaves accounts out; the static tools still count it."""
+    project.settings('MIGRATION_MANIFEST = {"exclude": ["accounts"]}\n')
+    assert project.manage("update_migration_manifest").returncode == 0
+    assert project.manifest == manifest_bytes(
+        {label: ENTRIES[label] for label in ("billing", "store")}
+    )
+    passing = project.manage("check")
+    assert passing.returncode == 0
+    assert passing.stderr == (
+        "System check identified some issues:\n\nWARNINGS:\n"
+        "accounts/migrations: (migration_manifest.W001) the static reader records "
+        "'accounts/migrations' as app 'accounts', which is not counted here: "
+        "MIGRATION_MANIFEST['exclude'] leaves it out.\n"
+        "\tHINT: `python -m manifest_core` does not read the Django settings, so it counts this "
+        'app. Add `exclude = ["legacy/migrations", "accounts"]` under '
+        "[tool.django-migration-manifest] in pyproject.toml so both leave it out.\n"
+        "\nSystem check identified 1 issue (0 silenced).\n"
     )
