@@ -365,6 +365,17 @@ def apply(
         _finish(home, record, steps)
 
 
+@contextlib.contextmanager
+def _naming(path: str, doing: str) -> Iterator[None]:
+    """Report an OSError as the file the plan is about, not the temporary file written."""
+    try:
+        yield
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise ApplyError(f"{path}: {exc.strerror or exc} ({doing})") from None
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, ApplyError):
         return str(exc)
@@ -379,7 +390,9 @@ def _prepare(home: Home, record: Record, step: _Steps) -> None:
     os.makedirs(home.base, exist_ok=True)
     os.mkdir(home.journal)
     record.owns_folder = True
-    _write_new(os.path.join(home.journal, PARTIAL), json.dumps(record.to_json()).encode(), 0o600)
+    with _naming(home.journal, "while writing the journal"):
+        data = json.dumps(record.to_json()).encode()
+        _write_new(os.path.join(home.journal, PARTIAL), data, 0o600)
     os.rename(os.path.join(home.journal, PARTIAL), os.path.join(home.journal, RECORD))
     _fsync_dir(home.journal)
     _fsync_dir(home.base)
@@ -400,30 +413,36 @@ def _prepare(home: Home, record: Record, step: _Steps) -> None:
         step(f"back up {edit.path}")
         full = os.path.join(top, edit.path)
         backup = os.path.join(top, _sidecar(edit.path, record.id, "orig"))
-        try:
-            os.link(full, backup)
-        except FileExistsError:
-            raise
-        except OSError:  # no hard links here: a copy, written now, renamed back if needed
-            _write_new(backup, edit.original, edit.mode)
+        with _naming(edit.path, "while keeping a copy of it"):
+            try:
+                os.link(full, backup)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links here: a copy, written now, renamed back if needed
+                _write_new(backup, edit.original, edit.mode)
         step(f"prepare {edit.path}")
-        _write_new(os.path.join(top, _sidecar(edit.path, record.id, "new")), edit.data, edit.mode)
+        with _naming(edit.path, "while writing its new content next to it"):
+            new = os.path.join(top, _sidecar(edit.path, record.id, "new"))
+            _write_new(new, edit.data, edit.mode)
     for create in record.creates:
         step(f"prepare {create.path}")
-        _write_new(os.path.join(top, _sidecar(create.path, record.id, "new")), create.data, None)
+        with _naming(create.path, "while writing it next to its place"):
+            new = os.path.join(top, _sidecar(create.path, record.id, "new"))
+            _write_new(new, create.data, None)
     if record.index_info is not None:
         assert home.git_dir is not None
         step("prepare the git index")
         index = os.path.join(home.git_dir, "index")
         orig = os.path.join(home.journal, INDEX_ORIG)
         new = os.path.join(home.journal, INDEX_NEW)
-        try:
-            os.link(index, orig)
-        except FileExistsError:
-            raise
-        except OSError:
-            shutil.copyfile(index, orig)
-        shutil.copyfile(index, new)
+        with _naming(os.path.relpath(index, top), "while copying git's index"):
+            try:
+                os.link(index, orig)
+            except FileExistsError:
+                raise
+            except OSError:
+                shutil.copyfile(index, orig)
+            shutil.copyfile(index, new)
         result = subprocess.run(
             ["git", "-C", top, "update-index", "-z", "--index-info"],
             input=record.index_info,
