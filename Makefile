@@ -7,7 +7,7 @@ VENV42 := .venv-django42
 PY := $(VENV)/bin/python
 PY42 := $(VENV42)/bin/python
 
-.PHONY: demo test lint typecheck pytest pytest-django42 vscode bench clean
+.PHONY: demo test lint typecheck pytest pytest-django42 vscode bench soak clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ vscode: $(VENV)/.installed
 ## Speed figures against floors measured in the same run.
 bench: $(VENV)/.installed
 	$(PY) -m bench
+
+## Long runs of the "nothing lost" tests: 500 random real-git merges and rebases through resolve,
+## and every signal (SIGINT, SIGTERM, SIGHUP, SIGKILL) at every step of an interrupted resolve.
+soak: $(VENV)/.installed
+	RESOLVE_EXAMPLES=500 INTERRUPT_MATRIX=full $(PY) -m pytest -q -p no:cacheprovider tests/test_resolve_property.py tests/test_interrupted.py
 
 clean:
 	rm -rf $(VENV) $(VENV42) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -362,7 +362,8 @@ def apply(
                 raise ApplyError(f"{_describe(exc)}; every change was rolled back") from None
             raise
         steps.interruptible = False
-        _finish(home, record, steps)
+        with contextlib.suppress(OSError):  # the plan is complete: the next run cleans up
+            _finish(home, record, steps)
 
 
 @contextlib.contextmanager
