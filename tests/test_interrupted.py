@@ -265,3 +265,18 @@ def test_update_interrupted_at_every_step(stale: Scenario) -> None:
             assert leftovers(root) == [], context
             expected = "after" if stale.after_commit(k) else "before"
             assert stale.outcome(root) == expected, context
+
+
+def test_concurrent_updates_never_roll_back_each_other(stale: Scenario) -> None:
+    """Writers take turns (a lock): a live journal is never mistaken for an interrupted one."""
+    root = stale.fresh()
+    processes = [popen_module(root, "update", fault="slow:0.02") for _ in range(6)]
+    results = [(p.wait(timeout=120), p.communicate()) for p in processes]
+    for code, (out, err) in results:
+        assert code in (0, 1), out + err
+        assert "rolled back" not in err, err
+        if code == 1:
+            assert "the file changed since the plan was made" in err, err
+    assert any(code == 0 for code, _ in results)
+    assert stale.outcome(root) == "after"
+    assert leftovers(root) == []
