@@ -152,8 +152,12 @@ def test_kill_9_at_every_step_is_rolled_back_by_the_next_command(scenario: Scena
         if k % 7 == 0:  # read-only commands say what is pending, and change nothing
             half = state(root)
             code, _, err = cli(root, "check")
-            assert "an interrupted resolve or update left a journal" in err
-            assert "python -m manifest_core resolve --abort" in err
+            journal = root / ".git" / "migration-manifest" / "journal"
+            assert err == (
+                f"note: an interrupted resolve or update left a journal in {journal}: the files "
+                "it was changing may be half-changed. Run `python -m manifest_core resolve "
+                "--abort` to roll it back (any writing command does so first).\n"
+            )
             assert state(root) == half
         recovery = RECOVERIES[k % len(RECOVERIES)]
         code, out, err = cli(root, *recovery)
@@ -183,6 +187,14 @@ def test_abort_with_nothing_pending(scenario: Scenario) -> None:
         1,
         "Nothing to abort: no interrupted resolve or update is pending.\n",
         "",
+    )
+    code, out, _ = cli(root, "--format", "json", "resolve", "--abort")
+    assert (code, json.loads(out)) == (
+        1,
+        {
+            "aborted": False,
+            "message": "Nothing to abort: no interrupted resolve or update is pending.",
+        },
     )
     assert scenario.outcome(root) == "before"
 
