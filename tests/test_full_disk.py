@@ -3,7 +3,8 @@
 The repository is copied onto a real, small tmpfs (``mount -t tmpfs -o size=...``), which is then
 filled to leave from nothing to a few hundred KB free. Whatever the free space, resolve either
 completes or fails with a clear message, and the files and git's index are exactly as before.
-Needs root (or passwordless sudo) to mount; skipped, saying why, where mounting is impossible.
+Needs root (or passwordless sudo) to mount; skipped, saying why, where mounting is impossible,
+except in CI (``.ci/run`` sets ``MIGRATION_MANIFEST_REQUIRE_TMPFS=1``), where it must run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ SIZE = "4m"
 FREE = (0, 8192, 16384, 32768, 49152, 65536, 81920, 98304, 131072, 163840, 262144, 1048576)
 
 
+def unavailable(reason: str) -> None:
+    """Skip, saying why; in CI (MIGRATION_MANIFEST_REQUIRE_TMPFS=1, set by .ci/run), fail."""
+    if os.environ.get("MIGRATION_MANIFEST_REQUIRE_TMPFS"):
+        pytest.fail(f"{reason} (MIGRATION_MANIFEST_REQUIRE_TMPFS is set: CI must run this test)")
+    pytest.skip(reason)
+
+
 def _mount_command(*args: str) -> list[str]:
     return list(args) if os.geteuid() == 0 else ["sudo", "-n", *args]
 
@@ -30,7 +38,7 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
     point = tmp_path / "tmpfs"
     point.mkdir()
     if os.geteuid() != 0 and shutil.which("sudo") is None:
-        pytest.skip("mounting a tmpfs needs root or sudo, and neither is available")
+        unavailable("mounting a tmpfs needs root or sudo, and neither is available")
     mounted = subprocess.run(
         _mount_command("mount", "-t", "tmpfs", "-o", f"size={SIZE},mode=0777", "tmpfs", str(point)),
         capture_output=True,
@@ -38,7 +46,7 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
         check=False,
     )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+        unavailable(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
         yield point
     finally:
