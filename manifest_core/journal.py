@@ -629,7 +629,7 @@ def _rollback(home: Home, record: Record) -> None:
         full = os.path.join(top, create.path)
         prepared = os.path.join(top, _sidecar(create.path, record.id, "new"))
         if os.path.lexists(full):
-            same = os.path.lexists(prepared) and os.path.samefile(full, prepared)
+            same = os.path.lexists(prepared) and _same(full, prepared)
             if same or _file_sha(full) == create.sha256:
                 attempt(f"remove {create.path}", os.unlink, full)
         attempt(f"remove {prepared}", _unlink, prepared)
@@ -637,11 +637,7 @@ def _rollback(home: Home, record: Record) -> None:
         old_full, new_full = os.path.join(top, old), os.path.join(top, new)
         if os.path.lexists(new_full) and not os.path.lexists(old_full):
             attempt(f"move {new} back to {old}", os.rename, new_full, old_full)
-        elif (
-            os.path.lexists(new_full)
-            and os.path.lexists(old_full)
-            and os.path.samefile(new_full, old_full)
-        ):
+        elif os.path.lexists(new_full) and _same(new_full, old_full):
             attempt(f"remove {new}", os.unlink, new_full)  # linked, not yet unlinked
     for edit in record.edits:
         full = os.path.join(top, edit.path)
@@ -669,7 +665,19 @@ def _rollback(home: Home, record: Record) -> None:
             failures.append(f"remove .git/index.lock ({exc.strerror or exc})")
     if failures:
         raise JournalError("; ".join(failures))
-    _remove_journal(home)
+    try:
+        _remove_journal(home)
+    except OSError as exc:
+        raise JournalError(f"remove {home.journal} ({exc.strerror or exc})") from None
+
+
+def _same(one: str, other: str) -> bool:
+    """Whether two paths are one file (hard links), without following symbolic links."""
+    try:
+        first, second = os.lstat(one), os.lstat(other)
+    except OSError:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 def _sidecar_full(top: str, edit: EditEntry, record: Record) -> str:
