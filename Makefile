@@ -13,7 +13,7 @@ PYTHON313 ?= $(firstword $(wildcard /root/.pyenv/versions/3.13*/bin/python3.13) 
 VENV60 := .venv-django60
 VENV61 := .venv-django61
 
-.PHONY: demo test lint typecheck pytest pytest-django60 pytest-django61 vscode bench clean
+.PHONY: demo test lint typecheck pytest pytest-django60 pytest-django61 vscode bench soak clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,11 @@ bench: $(VENV)/.installed
 	$(VENV_BENCH)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
 	rm -rf build
 	$(PY) -m bench --python $(abspath $(VENV_BENCH))/bin/python $(BENCH_ARGS)
+
+## Long runs of the "nothing lost" tests: 500 random real-git merges and rebases through resolve,
+## and every signal (SIGINT, SIGTERM, SIGHUP, SIGKILL) at every step of an interrupted resolve.
+soak: $(VENV)/.installed
+	RESOLVE_EXAMPLES=500 INTERRUPT_MATRIX=full $(PY) -m pytest -q -p no:cacheprovider tests/test_resolve_property.py tests/test_interrupted.py
 
 clean:
 	rm -rf $(VENV) $(VENV60) $(VENV61) $(VENV_BENCH) .mypy_cache .ruff_cache .pytest_cache .hypothesis

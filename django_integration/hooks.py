@@ -80,7 +80,7 @@ def update_after_write(command: Any, options: Mapping[str, Any], name: str) -> N
     from django.core.management.base import CommandError
 
     from .conf import ConfigurationError, load_settings
-    from .sync import SyncError, sync
+    from .sync import SyncError, recover, sync
     from .texts import UPDATE_COMMAND
     from .view import LoaderError, load_view
 
@@ -90,11 +90,15 @@ def update_after_write(command: Any, options: Mapping[str, Any], name: str) -> N
         conf = load_settings()
         if not conf.update_on_write:
             return
-        result = sync(load_view(conf, fresh=True))
+        recovered = recover(conf.root, conf.config.cache_dir)
+        if recovered:
+            command.stderr.write(recovered)
+        result = sync(load_view(conf, fresh=True), label=f"manage.py {name}")
     except SyncError as exc:
         raise CommandError(
             f"{name} finished, but {exc.path} was not updated: {exc.reason}. "
-            f"Once that is fixed, run `{UPDATE_COMMAND}`."
+            f"Once that is fixed, run `{UPDATE_COMMAND}`.",
+            returncode=exc.exit_code,
         ) from None
     except (ConfigurationError, LoaderError) as exc:
         raise CommandError(

@@ -25,12 +25,38 @@ from .view import DjangoView
 
 
 class SyncError(Exception):
-    """The manifest could not be written; nothing was changed. ``reason`` says why."""
+    """The manifest could not be written; nothing was changed. ``reason`` says why.
 
-    def __init__(self, path: str, reason: str) -> None:
+    ``exit_code`` is 1, or 128 + the signal's number when a signal interrupted the write.
+    """
+
+    def __init__(self, path: str, reason: str, exit_code: int = 1) -> None:
         super().__init__(f"{path} was not written: {reason}")
         self.path = path
         self.reason = reason
+        self.exit_code = exit_code
+
+
+def recover(root: str, cache_dir: str) -> str | None:
+    """Roll back a plan an interrupted command left in this repository (see
+    :func:`manifest_core.journal.recover`): one sentence saying so, or None.
+
+    Raises :class:`SyncError` when rolling back fails or is interrupted.
+    """
+    from manifest_core.fsops import Interrupted
+    from manifest_core.journal import JournalError
+    from manifest_core.journal import recover as recover_journal
+
+    try:
+        return recover_journal(root, cache_dir)
+    except JournalError as exc:
+        raise SyncError(
+            "migrations.toml",
+            f"an interrupted plan could not be rolled back: {exc}; fix that, then run "
+            "`python -m manifest_core resolve --abort`",
+        ) from None
+    except Interrupted as exc:
+        raise SyncError("migrations.toml", str(exc), exc.exit_code) from None
 
 
 @dataclass(frozen=True)
@@ -126,7 +152,7 @@ def _changes(changes: tuple[str, ...], view: DjangoView) -> tuple[str, ...]:
     return tuple(result)
 
 
-def sync(view: DjangoView) -> SyncResult:
+def sync(view: DjangoView, label: str = "manage.py update_migration_manifest") -> SyncResult:
     """Write the manifest from ``view`` when it changed. Raises :class:`SyncError`.
 
     Refuses (returns with ``refused`` set, writing nothing) while an app has several leaves.
@@ -134,8 +160,15 @@ def sync(view: DjangoView) -> SyncResult:
     result = plan_sync(view)
     if not result.changed:
         return result
+    conf = view.settings
     try:
-        apply_plan(view.settings.root, result.update.plan, use_git=False)
+        apply_plan(
+            conf.root,
+            result.update.plan,
+            use_git=False,
+            label=label,
+            cache_dir=conf.config.cache_dir,
+        )
     except ApplyError as exc:
-        raise SyncError(result.path, str(exc)) from None
+        raise SyncError(result.path, str(exc), getattr(exc, "exit_code", 1)) from None
     return SyncResult(result.manifest, result.update, result.changes, written=True)

@@ -43,6 +43,14 @@ class UsageError(Exception):
     """A mistake in how the command was called: exit code 2."""
 
 
+class CommandExit(Exception):
+    """Stop the command with ``code`` after printing ``message`` to stderr."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class Context:
     """What every command is given: where the repository is, how to write, and lazy loaders."""
 
@@ -87,6 +95,33 @@ class Context:
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out)
+
+    def recover(self, *, quiet: bool = False) -> str | None:
+        """Before a command writes: roll back a plan an interrupted command left (its journal).
+
+        Prints one sentence (to stderr) when it did; returns it. Exit 1 if rolling back fails.
+        """
+        from .fsops import Interrupted
+        from .journal import JournalError, recover
+
+        try:
+            message = recover(self.root, self.config.cache_dir)
+        except JournalError as exc:
+            raise CommandExit(
+                EXIT_FINDINGS,
+                f"error: an interrupted plan could not be rolled back: {exc}; nothing else was "
+                "done. Fix that, then run `python -m manifest_core resolve --abort`.",
+            ) from None
+        except Interrupted as exc:
+            raise CommandExit(exc.exit_code, f"error: {exc}") from None
+        if message and not quiet:
+            print(message, file=self.err)
+        return message
+
+    def apply_failed(self, exc: Exception) -> int:
+        """Report a plan that was not applied (and rolled back); the exit code to return."""
+        print(f"error: {exc}", file=self.err)
+        return int(getattr(exc, "exit_code", EXIT_FINDINGS))
 
     def json(self, data: Any) -> None:
         import json
@@ -278,6 +313,8 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     from .scope import exclude_advice, fixture_apps, guide, no_apps_sentence
     from .update import plan_update
 
+    if not args.dry_run:
+        ctx.recover()
     manifest = ctx.manifest
     summary = ctx.summary()
     if not summary.apps and not manifest.exists:
@@ -310,10 +347,11 @@ def cmd_update(args: argparse.Namespace, ctx: Context) -> int:
     changed = not result.plan.empty
     if changed and not args.dry_run:
         try:
-            apply_plan(ctx.root, result.plan, use_git=False)
+            apply_plan(
+                ctx.root, result.plan, use_git=False, label="update", cache_dir=ctx.config.cache_dir
+            )
         except ApplyError as exc:
-            print(f"error: {exc}", file=ctx.err)
-            return EXIT_FINDINGS
+            return ctx.apply_failed(exc)
     if ctx.fmt == "json":
         ctx.json(
             {
@@ -384,6 +422,8 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     )
     from .update import plan_update
 
+    if not args.dry_run:
+        ctx.recover()
     manifest = ctx.manifest
     if manifest.exists and (manifest.problems or manifest.conflicted):
         first = (manifest.problems or (None,))[0]
@@ -446,10 +486,11 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
             ctx.print(f"  {change}")
     else:
         try:
-            apply_plan(ctx.root, result.plan, use_git=False)
+            apply_plan(
+                ctx.root, result.plan, use_git=False, label="init", cache_dir=ctx.config.cache_dir
+            )
         except ApplyError as exc:
-            print(f"error: {exc}", file=ctx.err)
-            return EXIT_FINDINGS
+            return ctx.apply_failed(exc)
         verb = "Updated" if manifest.exists else "Created"
         ctx.print(f"{verb} {manifest.path} ({counts}):")
         for change in result.changes:
@@ -641,6 +682,23 @@ def console_main() -> int:
     return main(prog=name or "migration-manifest")
 
 
+def _writes(args: argparse.Namespace) -> bool:
+    """Whether the command may write (it then rolls back a pending journal itself)."""
+    if getattr(args, "dry_run", False):
+        return False
+    return args.command in ("resolve", "update", "init") or bool(getattr(args, "fix", False))
+
+
+def _note_pending_journal(ctx: Context) -> None:
+    """Read-only commands say when an interrupted plan is pending, and how to roll it back."""
+    from .journal_path import find_git_dir, pending, pending_note
+
+    cache_dir = ctx.config.cache_dir if find_git_dir(ctx.root) is None else ""
+    folder = pending(ctx.root, cache_dir)
+    if folder is not None:
+        print(pending_note(folder), file=ctx.err)
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO | None = None,
@@ -668,7 +726,12 @@ def main(
                 f"--format {args.format}: {args.command} writes {', '.join(spec.formats)}"
             )
         ctx = Context(root=root, fmt=args.format, use_cache=not args.no_cache, out=out, err=err)
+        if not _writes(args):
+            _note_pending_journal(ctx)
         return spec.run(args, ctx)
+    except CommandExit as exc:
+        print(str(exc), file=err)
+        return exc.code
     except UsageError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
@@ -676,6 +739,7 @@ def main(
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        print("Interrupted; nothing was written.", file=err)
         return 130
     except BrokenPipeError:
         return EXIT_OK

@@ -3,20 +3,25 @@
 * Everything is validated before the first write: paths stay inside the root (after resolving
   symbolic links), edited files exist, are writable and still hold the text the plan expects,
   rename and create targets do not exist.
-* Each file is written atomically (temporary file, then rename), keeping its mode and encoding.
-* Renames never overwrite: ``git mv`` for tracked files in a git work tree (so the rename is
-  staged), otherwise a hard link then unlink, which fails rather than replace an existing file.
-  Renames run in the plan's order, so a rename may target a path an earlier one vacates
-  (``0004_x -> 0005_x`` then ``0003_x -> 0004_x``).
-* Any failure rolls back every step already taken, in reverse order.
+* Each file is written atomically (a prepared file renamed over it), keeping its mode and
+  encoding.
+* Renames never overwrite: a hard link then unlink, which fails rather than replace an existing
+  file. In a git work tree, tracked files' index entries move with them (as ``git mv`` does), and
+  the paths to stage get their new content (as ``git add`` does), in one new index renamed over
+  ``.git/index``. Renames run in the plan's order, so a rename may target a path an earlier one
+  vacates (``0004_x -> 0005_x`` then ``0003_x -> 0004_x``).
+* It is journaled (:mod:`manifest_core.journal`): every byte is written before anything visible
+  changes, any failure or SIGINT/SIGTERM/SIGHUP rolls back every step already taken, and the
+  next writing command rolls back a plan a ``kill -9`` or a power loss interrupted.
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
-import functools
+import errno
 import os
+import signal
 import stat
 import subprocess
 import tempfile
@@ -24,6 +29,7 @@ import tokenize
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+from .config import DEFAULT_CACHE_DIR
 from .manifest import is_safe_relative_path
 from .plan import EditError, Plan, TextEdit, apply_edits
 from .text import DecodeError, decode_source
@@ -34,6 +40,23 @@ before_step: Callable[[str], None] | None = None
 
 class ApplyError(Exception):
     """The plan could not be applied; the tree was left (or restored) as it was."""
+
+
+class Interrupted(ApplyError):
+    """SIGINT, SIGTERM or SIGHUP stopped applying a plan; every change was rolled back."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.signal_name = signal.Signals(signum).name
+        super().__init__(
+            f"interrupted by {self.signal_name} while applying the plan; every change was "
+            "rolled back, nothing was changed"
+        )
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's convention: 128 + the signal's number (130 for Ctrl-C)."""
+        return 128 + self.signum
 
 
 @dataclass
@@ -101,32 +124,15 @@ def write_atomic(full: str, data: bytes) -> None:
         raise
 
 
-def _create_exclusive(full: str, data: bytes) -> None:
-    """Create ``full`` with ``data``; fail if anything exists there, even if created meanwhile."""
-    folder = os.path.dirname(full) or "."
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(full)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.link(tmp, full)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-
-
-def _rename_exclusive(old: str, new: str) -> None:
+def rename_exclusive(old: str, new: str) -> None:
+    """Rename ``old`` to ``new``, failing if ``new`` exists (even if created meanwhile)."""
     try:
         os.link(old, new)
     except FileExistsError:
         raise
-    except OSError:
+    except OSError:  # no hard links on this file system
         if os.path.lexists(new):
-            raise FileExistsError(new) from None
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), new) from None
         os.rename(old, new)
         return
     os.unlink(old)
@@ -149,12 +155,21 @@ def _tracked(root: str, path: str) -> bool:
 
 
 def apply_plan(
-    root: str, plan: Plan, *, use_git: bool | None = None, stage: bool | Collection[str] = False
+    root: str,
+    plan: Plan,
+    *,
+    use_git: bool | None = None,
+    stage: bool | Collection[str] = False,
+    label: str | None = None,
+    cache_dir: str = DEFAULT_CACHE_DIR,
 ) -> Applied:
-    """Apply ``plan`` under ``root`` (see the module docstring). Raises :class:`ApplyError`.
+    """Apply ``plan`` under ``root`` (see the module docstring). Raises :class:`ApplyError`
+    (:class:`Interrupted` when a signal stopped it); either way nothing was changed.
 
     ``stage``: in a git work tree, ``git add`` every path the plan leaves written (``True``), or
-    only those of the given paths (as they are named after the renames).
+    only those of the given paths (as they are named after the renames). ``label`` names the
+    command in the journal (default: the plan's title); ``cache_dir`` is where the journal lives
+    outside git.
     """
     root = os.path.abspath(root)
     git = in_git_work_tree(root) if use_git is None else use_git
@@ -199,77 +214,117 @@ def apply_plan(
         if not os.path.isdir(os.path.dirname(full)):
             raise ApplyError(f"{create.path}: its folder does not exist")
         targets.add(create.path)
-    # 2. execute, journaling each step for the rollback
-    undo: list[tuple[str, Callable[[], None]]] = []
+    # 2. what git's index becomes (objects are written now: before anything visible changes)
+    index_info: bytes | None = None
+    if git:
+        index_info = _index_info(root, plan, new_contents, stage)
+    # 3. apply, journaled (see manifest_core.journal)
+    from . import journal
+    from .journal_path import home as journal_home
+
     applied = Applied(staged_with_git=git)
-
-    def step(description: str) -> None:
-        if before_step is not None:
-            before_step(description)
-
-    try:
-        for path, (original, data) in new_contents.items():
-            full = os.path.join(root, path)
-            step(f"write {path}")
-            write_atomic(full, data)
-            undo.append((f"restore {path}", functools.partial(write_atomic, full, original)))
-            applied.written.append(path)
-        for rename in plan.renames:
-            step(f"rename {rename.old_path}")
-            old, new = os.path.join(root, rename.old_path), os.path.join(root, rename.new_path)
-            if git and _tracked(root, rename.old_path):
-                _git_checked(root, "mv", "--", rename.old_path, rename.new_path)
-                undo.append(
-                    (
-                        f"move back {rename.new_path}",
-                        functools.partial(
-                            _git_checked, root, "mv", "--", rename.new_path, rename.old_path
-                        ),
-                    )
-                )
-            else:
-                _rename_exclusive(old, new)
-                undo.append(
-                    (f"move back {rename.new_path}", functools.partial(os.rename, new, old))
-                )
-            applied.renamed.append((rename.old_path, rename.new_path))
-        for create in plan.creates:
-            step(f"create {create.path}")
-            full = os.path.join(root, create.path)
-            _create_exclusive(full, create.content.encode("utf-8"))
-            undo.append((f"remove {create.path}", functools.partial(os.unlink, full)))
-            applied.created.append(create.path)
-        if git and stage:
-            paths = [*applied.written, *(n for _, n in applied.renamed), *applied.created]
-            paths = [p for p in paths if os.path.exists(os.path.join(root, p))]
-            if stage is not True:
-                wanted = set(stage)
-                paths = [p for p in paths if p in wanted]
-            if paths:
-                step("stage")
-                _git_checked(root, "add", "--", *paths)
-    except (OSError, ApplyError, subprocess.SubprocessError) as exc:
-        failures = _rollback(undo)
-        message = str(exc) if isinstance(exc, ApplyError) else f"{type(exc).__name__}: {exc}"
-        if failures:
-            raise ApplyError(
-                f"{message}; rolling back also failed for: {', '.join(failures)}"
-            ) from None
-        raise ApplyError(f"{message}; every change was rolled back") from None
+    journal.apply(
+        journal_home(root, cache_dir),
+        label=label or plan.title,
+        plan=plan.to_json(),
+        root=root,
+        edits=[
+            (os.path.join(root, path), original, data, stat.S_IMODE(os.stat(full).st_mode))
+            for path, (original, data) in new_contents.items()
+            for full in [os.path.join(root, path)]
+        ],
+        renames=[
+            (os.path.join(root, r.old_path), os.path.join(root, r.new_path)) for r in plan.renames
+        ],
+        creates=[(os.path.join(root, c.path), c.content.encode("utf-8")) for c in plan.creates],
+        index_info=index_info,
+    )
+    applied.written = list(new_contents)
+    applied.renamed = [(r.old_path, r.new_path) for r in plan.renames]
+    applied.created = [c.path for c in plan.creates]
     return applied
 
 
-def _git_checked(root: str, *args: str) -> None:
-    result = _git(root, *args)
+def _index_info(
+    root: str,
+    plan: Plan,
+    new_contents: dict[str, tuple[bytes, bytes]],
+    stage: bool | Collection[str],
+) -> bytes:
+    """``git update-index -z --index-info`` input with the plan's effect on git's index.
+
+    Renames of tracked files move their index entries as ``git mv`` does; the paths to stage get
+    their new content, as ``git add`` would (the objects are written now).
+    """
+    prefix = _git(root, "rev-parse", "--show-prefix").stdout.strip()
+    # what each final path holds: (content or None for "as on disk now", where it was before)
+    final: dict[str, tuple[bytes | None, str | None]] = {
+        path: (data, path) for path, (_, data) in new_contents.items()
+    }
+    for rename in plan.renames:
+        final[rename.new_path] = final.pop(rename.old_path, (None, rename.old_path))
+    for create in plan.creates:
+        final[create.path] = (create.content.encode("utf-8"), None)
+    origins = sorted({o for _, o in final.values() if o is not None} | set(final))
+    entries = _index_entries(root, origins)
+    null = "0" * max((len(sha) for _, sha, _ in entries.values()), default=40)
+    lines: list[str] = []
+    for rename in plan.renames:
+        entry = entries.get(rename.old_path)
+        if entry is None:
+            continue
+        mode, sha, conflicted = entry
+        if conflicted:
+            raise ApplyError(f"{rename.old_path}: git has it in conflict; finish its merge first")
+        lines.append(f"0 {null}\t{prefix}{rename.old_path}")
+        lines.append(f"{mode} {sha} 0\t{prefix}{rename.new_path}")
+    wanted = set(final) if stage is True else set(stage or ()) & set(final)
+    for path in sorted(wanted):
+        data, origin = final[path]
+        full = os.path.join(root, origin if data is None and origin is not None else path)
+        if data is None:
+            with open(full, "rb") as handle:
+                data = handle.read()
+        entry = entries.get(origin) if origin is not None else None
+        if entry is not None and not entry[2]:
+            mode = entry[0]
+        else:
+            executable = origin is not None and os.stat(os.path.join(root, origin)).st_mode & 0o100
+            mode = "100755" if executable else "100644"
+        result = subprocess.run(
+            ["git", "-C", root, "hash-object", "-w", "--stdin", f"--path={path}"],
+            input=data,
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            detail = result.stderr.decode("utf-8", "replace").strip()
+            raise ApplyError(f"git hash-object failed for {path}: {detail}; nothing was changed")
+        sha = result.stdout.decode("ascii").strip()
+        lines.append(f"0 {null}\t{prefix}{path}")
+        lines.append(f"{mode} {sha} 0\t{prefix}{path}")
+    return b"".join(line.encode("utf-8") + b"\0" for line in lines)
+
+
+def _index_entries(root: str, paths: list[str]) -> dict[str, tuple[str, str, bool]]:
+    """``{path: (mode, sha, conflicted)}`` for the paths git's index has (relative to root)."""
+    if not paths:
+        return {}
+    result = subprocess.run(
+        ["git", "-C", root, "ls-files", "-s", "-z", "--", *paths],
+        capture_output=True,
+        check=False,
+    )
     if result.returncode != 0:
-        raise ApplyError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
-
-
-def _rollback(undo: list[tuple[str, Callable[[], None]]]) -> list[str]:
-    failures = []
-    for description, action in reversed(undo):
-        try:
-            action()
-        except (OSError, ApplyError):
-            failures.append(description)
-    return failures
+        detail = result.stderr.decode("utf-8", "replace").strip()
+        raise ApplyError(f"git ls-files failed: {detail}; nothing was changed")
+    found: dict[str, tuple[str, str, bool]] = {}
+    for record in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition("\t")
+        mode, sha, stage_number = meta.split()
+        conflicted = stage_number != "0" or path in found
+        previous = found.get(path)
+        found[path] = (mode, sha, conflicted or (previous is not None))
+    return found

@@ -24,7 +24,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.parts
+        if p.is_file() and ".git" not in p.parts and ".migration_manifest_cache" not in p.parts
     }
 
 
@@ -225,3 +225,49 @@ def test_apply_edits_checks_overlaps_and_ranges() -> None:
         )
     with pytest.raises(EditError, match="the edit is out of range"):
         apply_edits(text, [TextEdit("f", Span(9, 0, 9, 1), "X")])
+
+
+def test_the_journal_holds_the_plan_and_the_original_bytes_before_anything_changes(
+    tree: Path, fail_at: list[str]
+) -> None:
+    import base64
+    import json
+
+    before = snapshot(tree)
+    seen: list[dict[str, object]] = []
+
+    def look(description: str) -> None:
+        if description == "write blog/migrations/0003_b.py":
+            # nothing changed yet: only the prepared files next to the originals are new
+            assert {p: b for p, b in snapshot(tree).items() if ".mm-" not in p} == before
+            journal = tree / ".migration_manifest_cache" / "journal" / "journal.json"
+            seen.append(json.loads(journal.read_text()))
+
+    fsops.before_step = look
+    fsops.apply_plan(str(tree), the_plan(), use_git=False, label="resolve")
+    record = seen[0]
+    assert record["label"] == "resolve"
+    assert record["plan"] == the_plan().to_json()
+    edits = {e["path"]: e for e in record["edits"]}  # type: ignore[attr-defined]
+    assert sorted(edits) == ["blog/migrations/0003_b.py", "migrations.toml"]
+    manifest = edits["migrations.toml"]
+    assert base64.b64decode(manifest["original"]) == before["migrations.toml"]
+    assert record["renames"] == [
+        {"from": "blog/migrations/0003_a.py", "to": "blog/migrations/0004_a.py"},
+        {"from": "blog/migrations/0003_b.py", "to": "blog/migrations/0005_b.py"},
+    ]
+    assert not (tree / ".migration_manifest_cache" / "journal").exists()
+    assert not [p for p in snapshot(tree) if ".mm-" in p]
+
+
+def test_a_pending_journal_stops_any_other_plan(tree: Path) -> None:
+    (tree / ".migration_manifest_cache" / "journal").mkdir(parents=True)
+    before = snapshot(tree)
+    with pytest.raises(fsops.ApplyError) as error:
+        fsops.apply_plan(str(tree), the_plan(), use_git=False)
+    folder = tree / ".migration_manifest_cache" / "journal"
+    assert str(error.value) == (
+        f"an interrupted plan is pending in {folder}; run `python -m manifest_core resolve "
+        "--abort` to roll it back first; nothing was changed"
+    )
+    assert snapshot(tree) == before

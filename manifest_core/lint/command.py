@@ -146,6 +146,8 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("give migration paths or --all, not both")
     if args.dry_run and not args.fix:
         raise UsageError("--dry-run goes with --fix: without it, lint writes nothing")
+    if args.fix and not args.dry_run:
+        ctx.recover()
     project = ctx.project()
     # a repository without Django migrations: nothing to lint, and no branch to compare with
     no_django = not project.apps and not ctx.manifest.exists
@@ -223,8 +225,16 @@ def cmd_lint(args: argparse.Namespace, ctx: Context) -> int:
             from manifest_core.fsops import ApplyError, apply_plan
 
             try:
-                apply_plan(ctx.root, plan, use_git=False)
+                apply_plan(
+                    ctx.root,
+                    plan,
+                    use_git=False,
+                    label="lint --fix",
+                    cache_dir=ctx.config.cache_dir,
+                )
             except ApplyError as exc:
+                if getattr(exc, "exit_code", None):
+                    return ctx.apply_failed(exc)
                 error, fixed = f"--fix: {exc}", []  # nothing was written: the findings stand
             else:
                 report = fixed_report

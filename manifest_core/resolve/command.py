@@ -56,6 +56,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         "postgresql://...; PostgreSQL needs psql)",
     )
     parser.add_argument(
+        "--abort",
+        action="store_true",
+        help="roll back a resolve (or update) that was interrupted while applying its plan, "
+        "and do nothing else",
+    )
+    parser.add_argument(
         "--no-stage",
         action="store_true",
         help="do not git add the edited files and migrations.toml (renames of tracked files are "
@@ -75,6 +81,10 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
     from manifest_core.resolve.settings import load_settings
     from manifest_core.resolve.sides import ContextError, gather_context
 
+    if args.abort:
+        return _abort(ctx)
+    if not args.dry_run:
+        ctx.recover()
     settings = load_settings(ctx.root, ctx.config)
     strategy = args.strategy or settings.strategy
     if args.move and strategy == MERGE:
@@ -108,6 +118,7 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
     staged: list[str] = []
     untracked: list[str] = []
     error: str | None = None
+    interrupted: int | None = None
     applying = resolution.ok and not args.dry_run
     if applying:
         stage: bool | list[str] = (
@@ -117,10 +128,16 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
         )
         try:
             applied_plan = apply_plan(
-                ctx.root, resolution.plan, use_git=context.is_git, stage=stage
+                ctx.root,
+                resolution.plan,
+                use_git=context.is_git,
+                stage=stage,
+                label="resolve",
+                cache_dir=ctx.config.cache_dir,
             )
         except ApplyError as exc:
             error = str(exc)
+            interrupted = getattr(exc, "exit_code", None)
         else:
             if context.is_git:
                 untracked = sorted(n for o, n in applied_plan.renamed if o not in context.tracked)
@@ -129,6 +146,8 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
                     | (set(stage) if not isinstance(stage, bool) else set())
                 )
     code = EXIT_OK if resolution.ok and error is None else EXIT_FINDINGS
+    if interrupted is not None:
+        code = interrupted
     done = applying and error is None
     if ctx.fmt == "json":
         ctx.json(_json(resolution, context, strategy, args.dry_run, done, staged, untracked, error))
@@ -142,6 +161,19 @@ def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
     if error is not None:
         print(f"error: {error}", file=ctx.err)
     return code
+
+
+ABORTED_NOTHING = "Nothing to abort: no interrupted resolve or update is pending."
+
+
+def _abort(ctx: Context) -> int:
+    """``resolve --abort``: roll back an interrupted plan's journal, explicitly."""
+    message = ctx.recover(quiet=True)
+    if ctx.fmt == "json":
+        ctx.json({"aborted": message is not None, "message": message or ABORTED_NOTHING})
+    else:
+        ctx.print(message or ABORTED_NOTHING)
+    return EXIT_OK if message else EXIT_FINDINGS
 
 
 def _to_stage(resolution: Resolution, context: SideContext, manifest: str) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from django.core.management.base import BaseCommand, CommandError
 
 from django_integration.conf import ConfigurationError, load_settings
-from django_integration.sync import SyncError, plan_sync, sync
+from django_integration.sync import SyncError, plan_sync, recover, sync
 from django_integration.texts import UPDATE_COMMAND
 from django_integration.view import LoaderError, load_view
 
@@ -41,14 +41,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        dry_run, check = options["dry_run"], options["check"]
         try:
             conf = load_settings()
+            if dry_run or check:
+                self._note_pending(conf.root, conf.config.cache_dir)
+            else:
+                recovered = recover(conf.root, conf.config.cache_dir)
+                if recovered:
+                    self.stderr.write(recovered)
             view = load_view(conf, fresh=True)
         except ConfigurationError as exc:
             raise CommandError(str(exc), returncode=2) from None
         except LoaderError as exc:
             raise CommandError(str(exc)) from None
-        dry_run, check = options["dry_run"], options["check"]
+        except SyncError as exc:
+            raise CommandError(str(exc), returncode=exc.exit_code) from None
         result = plan_sync(view)
         if result.refused:
             raise CommandError(f"{result.path} was not written: {result.refused}.")
@@ -67,6 +75,13 @@ class Command(BaseCommand):
         try:
             result = sync(view)
         except SyncError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(str(exc), returncode=exc.exit_code) from None
         for line in result.report():
             self.stdout.write(line)
+
+    def _note_pending(self, root: str, cache_dir: str) -> None:
+        from manifest_core.journal_path import pending, pending_note
+
+        folder = pending(root, cache_dir)
+        if folder is not None:
+            self.stderr.write(pending_note(folder))
