@@ -18,7 +18,7 @@ from .checks import check_manifest
 from .config import Config, ConfigError, load_config
 from .manifest import Manifest
 from .model import Problem, ProjectSummary, Severity
-from .output import count_line, problem_json, render_problems
+from .output import count_line, problem_json, render_problems, tolerant
 from .project import Project, find_root, load_project, load_summary, read_manifest
 
 if TYPE_CHECKING:
@@ -352,8 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out = out or tolerant(sys.stdout)
+    err = err or tolerant(sys.stderr)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
