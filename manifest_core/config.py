@@ -20,6 +20,7 @@ Sub-tables owned by other commands (``lint``, ``resolve``) are kept raw here and
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Mapping
@@ -64,6 +65,8 @@ class Config:
     swappable: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SWAPPABLE))
     default_branch: str | None = None
     cache_dir: str = DEFAULT_CACHE_DIR
+    #: The line of ``cache-dir`` in ``pyproject.toml`` (None when it is the default).
+    cache_dir_line: int | None = field(default=None, compare=False)
     #: Raw sub-tables for other commands, e.g. ``extra["lint"]``.
     extra: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -145,6 +148,19 @@ def parse_config(table: Mapping[str, Any], text: str = "") -> Config:
     cache_dir = table.get("cache-dir", DEFAULT_CACHE_DIR)
     if not isinstance(cache_dir, str) or not cache_dir:
         raise fail("cache-dir", "must be a path")
+    if not _is_relative(cache_dir):
+        raise fail(
+            "cache-dir",
+            f"{cache_dir!r} must be a relative path to a folder inside the repository "
+            f"(the default is {DEFAULT_CACHE_DIR!r})",
+        )
+    cache_dir = posixpath.normpath(cache_dir.replace("\\", "/"))
+    if cache_dir == ".":
+        raise fail(
+            "cache-dir",
+            f"{table['cache-dir']!r} is the repository root; the cache needs a folder of its own, "
+            f"as it makes git ignore its folder (the default is {DEFAULT_CACHE_DIR!r})",
+        )
     extra = {}
     for name in DELEGATED_TABLES:
         value = table.get(name)
@@ -159,6 +175,7 @@ def parse_config(table: Mapping[str, Any], text: str = "") -> Config:
         swappable=swappable,
         default_branch=branch,
         cache_dir=cache_dir,
+        cache_dir_line=_find_line(text, "cache-dir") if "cache-dir" in table else None,
         extra=extra,
     )
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import codes
-from .cache import Cache
+from .cache import Cache, cache_folder
 from .config import Config, compile_patterns, load_config
 from .discovery import FileStat, Package, Scan, scan
 from .manifest import Manifest, parse_manifest
@@ -169,8 +169,7 @@ class Loader:
         self.config = config
         self.manifest = manifest
         self.overlays = dict(overlays or {})
-        cache_dir = os.path.join(self.root, config.cache_dir) if use_cache else None
-        self.cache = Cache(cache_dir)
+        self.cache = Cache(cache_folder(self.root, config) if use_cache else None)
         self.manifest_labels = manifest.path_labels()
         explicit = {*self.manifest_labels, *config.labels}
         self.scan: Scan = scan(
