@@ -176,6 +176,8 @@ class Loader:
             self.root, exclude=compile_patterns(config.exclude), explicit=sorted(explicit)
         )
         self._full: dict[str, MigrationFile] = {}
+        #: ``apps.py`` files that could not be read.
+        self.label_problems: list[Problem] = []
 
     def fingerprint(self) -> bytes:
         return self.scan.fingerprint(
@@ -188,9 +190,7 @@ class Loader:
         if item.path in self.overlays:
             return parse_migration(item.path, self.overlays[item.path]).decl()
         if not item.ok:
-            return _unreadable(
-                item.path, "cannot be opened (a broken or looping symbolic link?)"
-            ).decl()
+            return _unreadable(item.path, _stat_failure(os.path.join(self.root, item.path))).decl()
         cached = self.cache.get_file(item)
         if cached is not None:
             return cached
@@ -223,7 +223,16 @@ class Loader:
         try:
             with open(os.path.join(self.root, item.path), "rb") as handle:
                 label = label_from_apps_py(handle.read())
-        except OSError:
+        except OSError as exc:
+            # its label is unknown, and guessing it would record the app under a wrong name
+            self.label_problems.append(
+                codes.UNREADABLE_FILE.problem(
+                    item.path,
+                    None,
+                    f"cannot be opened: {exc.strerror or exc}; the app's label is unknown",
+                    hint="check the file's permissions",
+                )
+            )
             return None
         self.cache.put_label(item, label)
         return label
@@ -292,6 +301,7 @@ class Loader:
                     migrations.append(Migration(label, decl))
             apps[label] = App(label, package.path, source, tuple(migrations))
         self.cache.forget_missing({f.path for f in self.scan.files()})
+        problems.extend(self.label_problems)
         return Collected(apps, decls, tuple(problems), tuple(skipped))
 
     def _modules(self, package: Package) -> list[FileStat]:
@@ -355,6 +365,17 @@ def _unreadable(path: str, message: str) -> MigrationFile:
         method=ReadMethod.NONE,
         problems=(codes.UNREADABLE_FILE.problem(path, None, message),),
     )
+
+
+def _stat_failure(full: str) -> str:
+    """Why a module listed in its folder could not be examined."""
+    try:
+        os.stat(full)
+    except OSError as exc:
+        if os.path.islink(full):
+            return "cannot be opened (a broken or looping symbolic link?)"
+        return f"cannot be opened: {exc.strerror or exc}"
+    return "cannot be opened: it is not a regular file"
 
 
 def _no_migration_class(decl: Decl) -> Problem:
