@@ -252,6 +252,18 @@ def _unlisted(rel: str, exc: OSError, explicit: set[str]) -> list[Problem]:
     ]
 
 
+def unreadable_reason(full: str, exc: OSError) -> str:
+    """Why a file that was expected cannot be read, for a message: ``cannot be read: ...``, or
+    ``is a symbolic link to 'x', which does not exist`` for a dangling link."""
+    if isinstance(exc, FileNotFoundError) and os.path.islink(full):
+        try:
+            target = os.readlink(full)
+        except OSError:
+            target = "?"
+        return f"is a symbolic link to {display_path(target)!r}, which does not exist"
+    return f"cannot be read: {exc.strerror or exc}"
+
+
 def display_path(path: str) -> str:
     """``path`` as text, a name that is not valid UTF-8 escaped predictably (``caf\\xe9``)."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")

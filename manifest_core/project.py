@@ -8,7 +8,9 @@ full (with source spans) when a caller needs to edit it or point into it.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import Iterator, Mapping
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 from . import codes
 from .cache import Cache, cache_folder
 from .config import Config, compile_patterns, load_config
-from .discovery import FileStat, Package, Scan, scan
+from .discovery import FileStat, Package, Scan, scan, unreadable_reason
 from .manifest import Manifest, parse_manifest
 from .model import (
     AppSummary,
@@ -127,11 +129,17 @@ def read_manifest(root: str, config: Config) -> Manifest:
     try:
         with open(full, "rb") as handle:
             data = handle.read()
-    except FileNotFoundError:
-        return Manifest(path=config.manifest, exists=False)
     except OSError as exc:  # it is there (a folder, no permission...): never "created" over it
+        if isinstance(exc, FileNotFoundError) and not os.path.islink(full):
+            return Manifest(path=config.manifest, exists=False)
+        link = os.path.islink(full)
         problem = codes.MANIFEST_INVALID.problem(
-            config.manifest, None, f"cannot be read: {exc.strerror or exc}"
+            config.manifest,
+            None,
+            unreadable_reason(full, exc),
+            hint=f"remove the link, or restore what it points to, and run `{codes.UPDATE}`"
+            if link
+            else None,
         )
         return Manifest(path=config.manifest, exists=True, problems=(problem,))
     try:
@@ -141,7 +149,10 @@ def read_manifest(root: str, config: Config) -> Manifest:
             config.manifest, None, f"cannot be read as text: it {exc}"
         )
         return Manifest(path=config.manifest, exists=True, problems=(problem,))
-    return parse_manifest(text, config.manifest)
+    manifest = parse_manifest(text, config.manifest)
+    if data.startswith(codecs.BOM_UTF8):
+        manifest = dataclasses.replace(manifest, bom=True)
+    return manifest
 
 
 @contextlib.contextmanager

@@ -205,3 +205,18 @@ def test_an_unreadable_manifest(repo: Path) -> None:
     assert result.stderr == "error: migrations.toml: cannot be read: Permission denied\n"
     (repo / "migrations.toml").chmod(0o644)
     assert (repo / "migrations.toml").read_text() == MANIFEST
+
+
+def test_a_folder_the_user_may_not_write_names_the_manifest(repo: Path) -> None:
+    write_chain(repo, "shop", "0001_initial", "0002_order", "0003_total")
+    uid, gid = user()
+    for path in (repo / "shop" / "migrations").iterdir():
+        os.chown(path, uid, gid)
+    repo.chmod(0o555)  # migrations.toml stays writable; its folder takes no temporary file
+    result = run(repo, "--no-cache", "update")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: migrations.toml: Permission denied; every change was rolled back\n"
+    )
+    assert (repo / "migrations.toml").read_text() == MANIFEST
+    assert sorted(p.name for p in repo.iterdir() if p.name.startswith(".")) == []
