@@ -101,7 +101,7 @@ def test_a_full_disk_names_the_manifest_not_the_temporary_file(
         made.append(path)
         return os.open("/dev/full", os.O_WRONLY), path
 
-    monkeypatch.setattr(fsops.tempfile, "mkstemp", full_disk)
+    monkeypatch.setattr(tempfile, "mkstemp", full_disk)
     with pytest.raises(fsops.ApplyError) as failure:
         fsops.apply_plan(str(repo), plan, use_git=False)
     assert str(failure.value) == (
