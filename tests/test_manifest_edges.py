@@ -110,3 +110,42 @@ def test_a_full_disk_names_the_manifest_not_the_temporary_file(
     assert made  # the temporary file was used, and is gone
     assert not any(os.path.exists(p) for p in made)
     assert (repo / "migrations.toml").read_text() == MANIFEST
+
+
+def test_a_dependency_on_a_migration_only_a_squash_replaces(tmp_path: Path) -> None:
+    from conftest import write_migration
+
+    root = tmp_path / "squashed"
+    write_migration(
+        root,
+        "shop",
+        "0001_squashed_0002_order",
+        replaces=[("shop", "0001_initial"), ("shop", "0002_order")],
+        initial=True,
+    )
+    path = write_migration(root, "blog", "0001_initial", [("shop", "0002_order")], initial=True)
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "0002_order" in t)
+    (root / "migrations.toml").write_text(
+        render_manifest(
+            {
+                "blog": ("0001_initial", "blog/migrations"),
+                "shop": ("0001_squashed_0002_order", "shop/migrations"),
+            }
+        )
+    )
+    result = run_module("--format", "json", "check", cwd=root)
+    assert result.returncode == 0  # a warning
+    import json
+
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["code"], p["severity"], p["path"], p["line"], p["message"]) for p in problems] == [
+        (
+            "MM124",
+            "warning",
+            "blog/migrations/0001_initial.py",
+            line,
+            "blog.0001_initial depends on shop.0002_order, which exists only in the `replaces` "
+            "of shop.0001_squashed_0002_order: depend on shop.0001_squashed_0002_order instead",
+        )
+    ]
+    assert run_module("check", "--fail-level", "warning", cwd=root).returncode == 1
