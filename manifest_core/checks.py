@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import codes
 from .manifest import Manifest
-from .model import AppSummary, Location, Problem, ProjectSummary, Span
+from .model import AppSummary, Location, Problem, ProjectSummary, Severity, Span
 
 
 def multiple_leaves(app: AppSummary) -> Problem:
@@ -45,6 +47,7 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
         return sorted(problems, key=Problem.sort_key)
     conflicted = manifest.conflicted_labels()
     recorded = manifest.entries
+    unseen = _unseen(problems)
     for label in sorted(set(apps) - set(recorded) - conflicted):
         if manifest.theirs is not None and label in manifest.theirs:
             continue
@@ -59,6 +62,8 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
         )
     for label in sorted(set(recorded) - set(apps) - conflicted):
         entry = recorded[label]
+        if unseen(entry.path):
+            continue  # its folder cannot be read: reported there, never taken for "empty"
         problems.append(
             codes.UNKNOWN_APP.problem(
                 manifest.path,
@@ -70,7 +75,7 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
         )
     for label in sorted(set(recorded) & set(apps) - conflicted):
         entry, app = recorded[label], apps[label]
-        if len(app.heads) > 1:
+        if len(app.heads) > 1 or unseen(app.path):
             continue
         head = app.heads[0]
         if entry.head is not None and entry.head != head.name:
@@ -95,6 +100,31 @@ def check_manifest(manifest: Manifest, summary: ProjectSummary) -> list[Problem]
                 )
             )
     return sorted(problems, key=Problem.sort_key)
+
+
+_UNSEEN_CODES = frozenset(
+    {codes.UNREADABLE_FOLDER.code, codes.UNREADABLE_FILE.code, codes.UNDECODABLE_FILE_NAME.code}
+)
+
+
+def _unseen(problems: list[Problem]) -> Callable[[str | None], bool]:
+    """Whether a folder holds (or lies in) something that could not be read: its head is
+    unknown, so comparing it with the manifest would only add a misleading second error."""
+    blind = [
+        p.path.rstrip("/")
+        for p in problems
+        if p.code in _UNSEEN_CODES and p.severity >= Severity.ERROR
+    ]
+
+    def unseen(folder: str | None) -> bool:
+        if not folder or not blind:
+            return False
+        return any(
+            path == folder or path.startswith(folder + "/") or folder.startswith(path + "/")
+            for path in blind
+        )
+
+    return unseen
 
 
 def manifest_apps(summary: ProjectSummary) -> dict[str, tuple[str, str]]:

@@ -706,8 +706,10 @@ def main(
     *,
     prog: str = MODULE_PROG,
 ) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+    from .output import tolerant
+
+    out = out or tolerant(sys.stdout)
+    err = err or tolerant(sys.stderr)
     try:
         args = parse_arguments(sys.argv[1:] if argv is None else argv, prog)
     except SystemExit as exc:

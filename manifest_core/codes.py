@@ -235,6 +235,37 @@ DANGLING_REPLACEMENT = _code(
     "a squashed migration cannot be applied as Django would",
     "check the squashed migration's `replaces` list",
 )
+TOO_DEEPLY_NESTED = _code(
+    "MM121",
+    "too-deeply-nested",
+    E,
+    "a migration file holds an expression nested deeper than Python can compile",
+    "Python raises RecursionError compiling it, so Django cannot load the migration: split the "
+    "expression into smaller ones (a list of parts joined at run time)",
+)
+UNREADABLE_FOLDER = _code(
+    "MM122",
+    "unreadable-folder",
+    E,
+    "a folder cannot be listed (no permission), so its migrations cannot be known",
+    "give your user read and search permission on it (chmod u+rx), or exclude it under "
+    "[tool.django-migration-manifest] exclude in pyproject.toml",
+)
+UNDECODABLE_FILE_NAME = _code(
+    "MM123",
+    "undecodable-file-name",
+    E,
+    "a file or folder name is not valid UTF-8",
+    "rename it with a UTF-8 name: Django records migration names as text in the database",
+)
+REPLACED_DEPENDENCY = _code(
+    "MM124",
+    "replaced-dependency",
+    W,
+    "a migration depends on a migration that exists only in a squashed migration's replaces",
+    "Django follows the squash today, but the dependency breaks when the squash's replaces is "
+    f"removed: point it at the squashed migration (`{RESOLVE}` rewrites it after a merge)",
+)
 
 # --- resolve -------------------------------------------------------------------------------------
 RESOLVE_TARGET_EXISTS = _code(

@@ -21,6 +21,7 @@ Sub-tables owned by other commands (``lint``, ``resolve``) are kept raw here and
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Mapping
@@ -62,6 +63,8 @@ class Config:
     cache_dir: str = DEFAULT_CACHE_DIR
     #: Whether discovery enters folders with their own ``.git`` (nested repositories, submodules).
     nested_repositories: bool = False
+    #: The line of ``cache-dir`` in ``pyproject.toml`` (None when it is the default).
+    cache_dir_line: int | None = field(default=None, compare=False)
     #: Raw sub-tables for other commands, e.g. ``extra["lint"]``.
     extra: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -104,7 +107,7 @@ def load_config(root: str | os.PathLike[str], *, memo: bool = False) -> Config:
     else:
         config = parse_config(table, text)
     if remembered and not found and config.cache_dir == DEFAULT_CACHE_DIR:
-        remembered.put(table)
+        remembered.put(table, config)
     return config
 
 
@@ -136,6 +139,7 @@ class _Memo:
         from .cache import Cache
         from .discovery import blake2b
 
+        self.root = os.fspath(root)
         self.cache = Cache(os.path.join(root, DEFAULT_CACHE_DIR))
         self.digest = blake2b(text.encode("utf-8"), digest_size=20).digest()
 
@@ -147,10 +151,16 @@ class _Memo:
             return True, data[2]
         return False, None
 
-    def put(self, table: object) -> None:
-        from .cache import FORMAT
+    def put(self, table: object, config: Config) -> None:
+        """Remember ``table`` in the cache folder, once it passed the checks every command makes
+        of it (:func:`manifest_core.cache.cache_folder`); else remember nothing."""
+        from .cache import FORMAT, Cache, cache_folder
 
-        self.cache.write(self.NAME, (FORMAT, self.digest, table))
+        try:
+            folder = cache_folder(self.root, config)
+        except ConfigError:
+            return
+        Cache(folder).write(self.NAME, (FORMAT, self.digest, table))
 
 
 def parse_config(table: Mapping[str, Any], text: str = "") -> Config:
@@ -200,6 +210,19 @@ def parse_config(table: Mapping[str, Any], text: str = "") -> Config:
     cache_dir = table.get("cache-dir", DEFAULT_CACHE_DIR)
     if not isinstance(cache_dir, str) or not cache_dir:
         raise fail("cache-dir", "must be a path")
+    if not _is_relative(cache_dir):
+        raise fail(
+            "cache-dir",
+            f"{cache_dir!r} must be a relative path to a folder inside the repository "
+            f"(the default is {DEFAULT_CACHE_DIR!r})",
+        )
+    cache_dir = posixpath.normpath(cache_dir.replace("\\", "/"))
+    if cache_dir == ".":
+        raise fail(
+            "cache-dir",
+            f"{table['cache-dir']!r} is the repository root; the cache needs a folder of its own, "
+            f"as it makes git ignore its folder (the default is {DEFAULT_CACHE_DIR!r})",
+        )
     nested = table.get("include-nested-repositories", False)
     if not isinstance(nested, bool):
         raise fail("include-nested-repositories", "must be true or false")
@@ -218,6 +241,7 @@ def parse_config(table: Mapping[str, Any], text: str = "") -> Config:
         default_branch=branch,
         cache_dir=cache_dir,
         nested_repositories=nested,
+        cache_dir_line=_find_line(text, "cache-dir") if "cache-dir" in table else None,
         extra=extra,
     )
 

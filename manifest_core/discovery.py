@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from . import codes
-from .model import Problem
+from .model import Problem, Severity
 
 try:  # hashlib's own BLAKE2, without loading OpenSSL as ``import hashlib`` does (a few ms)
     from _blake2 import blake2b as blake2b
@@ -143,8 +143,10 @@ def scan(
         try:
             with os.scandir(full) as it:
                 entries = list(it)
-        except OSError:
+        except OSError as exc:
+            notes.extend(_unlisted(rel, exc, explicit_set))
             continue
+        entries = _utf8_entries(rel, entries, notes)
         names: set[str] = set()
         folders: list[str] = []
         for entry in entries:
@@ -197,8 +199,11 @@ def scan(
         try:
             with os.scandir(full) as it:
                 entries = list(it)
-        except OSError:
+        except OSError as exc:
+            if not any(note.path == rel for note in notes):  # not already met in the walk
+                notes.extend(_unlisted(rel, exc, explicit_set))
             continue
+        entries = _utf8_entries(rel, entries, notes)
         if any(e.name == "__init__.py" for e in entries):
             parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
             if parent not in apps_py and os.path.isfile(os.path.join(root, parent, "apps.py")):
@@ -239,6 +244,68 @@ def _package(
     modules.sort()
     parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
     return Package(path=rel, modules=tuple(modules), apps_py=apps_py.get(parent), explicit=explicit)
+
+
+def _unlisted(rel: str, exc: OSError, explicit: set[str]) -> list[Problem]:
+    """A folder the walk cannot list: an error where migrations are expected, else a warning.
+
+    Never "empty": an unreadable migrations folder would otherwise drop its app from the
+    manifest on the next ``update``.
+    """
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return []  # removed while walking, or a file named in the settings
+    expected = rel in explicit or rel.rsplit("/", 1)[-1] == "migrations"
+    what = "this migrations folder" if expected else "this folder"
+    return [
+        codes.UNREADABLE_FOLDER.problem(
+            rel or ".",
+            None,
+            f"{what} cannot be listed ({exc.strerror or exc}), so the migrations in it are unknown",
+            severity=None if expected else Severity.WARNING,
+        )
+    ]
+
+
+def unreadable_reason(full: str, exc: OSError) -> str:
+    """Why a file that was expected cannot be read, for a message: ``cannot be read: ...``, or
+    ``is a symbolic link to 'x', which does not exist`` for a dangling link."""
+    if isinstance(exc, FileNotFoundError) and os.path.islink(full):
+        try:
+            target = os.readlink(full)
+        except OSError:
+            target = "?"
+        return f"is a symbolic link to {display_path(target)!r}, which does not exist"
+    return f"cannot be read: {exc.strerror or exc}"
+
+
+def display_path(path: str) -> str:
+    """``path`` as text, a name that is not valid UTF-8 escaped predictably (``caf\\xe9``)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _utf8_entries(
+    rel: str, entries: list[os.DirEntry[str]], notes: list[Problem]
+) -> list[os.DirEntry[str]]:
+    """The entries whose names are valid UTF-8; the others are reported and left out."""
+    kept = []
+    for entry in entries:
+        try:
+            entry.name.encode("utf-8")
+        except UnicodeEncodeError:
+            module = entry.name.endswith(".py")
+            if module or entry.is_dir(follow_symlinks=False):
+                what = "this migration module" if module else "this folder"
+                notes.append(
+                    codes.UNDECODABLE_FILE_NAME.problem(
+                        display_path(_join(rel, entry.name)),
+                        None,
+                        f"the name of {what} is not valid UTF-8, so it is left out",
+                        severity=None if module else Severity.WARNING,
+                    )
+                )
+            continue
+        kept.append(entry)
+    return kept
 
 
 def _join(rel: str, name: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import functools
 import os
 import signal
 import stat
@@ -30,6 +31,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from .config import DEFAULT_CACHE_DIR
+from .discovery import unreadable_reason
 from .manifest import is_safe_relative_path
 from .plan import EditError, Plan, TextEdit, apply_edits
 from .text import DecodeError, decode_source
@@ -98,6 +100,25 @@ def _writable(full: str) -> bool:
     return bool(mode & stat.S_IWUSR) and os.access(full, os.W_OK)
 
 
+def _on_real_file(func: Callable[[str, bytes], None]) -> Callable[[str, bytes], None]:
+    """An ``OSError`` (a full disk, no permission) names the file being written, never the
+    temporary file it goes through (nor nothing, as a failed flush does)."""
+
+    @functools.wraps(func)
+    def wrapper(full: str, data: bytes) -> None:
+        try:
+            func(full, data)
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            if exc.filename == full:
+                raise
+            raise type(exc)(exc.errno, exc.strerror or str(exc), full) from None
+
+    return wrapper
+
+
+@_on_real_file
 def write_atomic(full: str, data: bytes) -> None:
     """Write ``data`` to ``full`` through a temporary file in the same folder."""
     folder = os.path.dirname(full) or "."
@@ -184,7 +205,7 @@ def apply_plan(
             with open(full, "rb") as handle:
                 original = handle.read()
         except OSError as exc:
-            raise ApplyError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+            raise ApplyError(f"{path}: {unreadable_reason(full, exc)}") from None
         if not _writable(full):
             raise ApplyError(f"{path}: the file is read-only; make it writable and run again")
         try:
@@ -192,7 +213,9 @@ def apply_plan(
         except (DecodeError, EditError) as exc:
             where = f"{path}:{exc.line}" if exc.line else path
             raise ApplyError(f"{where}: {exc}") from None
-        new_contents[path] = (original, _encode_like(original, updated))
+        # Python source keeps its encoding and BOM; anything else (migrations.toml) is UTF-8
+        encoded = _encode_like(original, updated) if path.endswith(".py") else updated.encode()
+        new_contents[path] = (original, encoded)
     targets: set[str] = set()
     vacated: set[str] = set()  # paths earlier renames of this plan move away from
     for rename in plan.renames:

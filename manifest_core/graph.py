@@ -396,6 +396,8 @@ class _Builder:
             node_children = self.children.pop(key)
             if key in self.migrations:
                 self.replaced_by[key] = replacement
+            else:
+                self._note_replaced_dependency(key, replacement, node_children - replaced)
             for child in node_children:
                 if child in self.parents:  # not already replaced in this loop
                     self.parents[child].discard(key)
@@ -411,6 +413,27 @@ class _Builder:
             external = self.external_parents.pop(key, None)
             if external:
                 self.external_parents.setdefault(replacement, set()).update(external)
+
+    def _note_replaced_dependency(self, key: Key, squash: Key, children: AbstractSet[Key]) -> None:
+        """Warn about dependencies on ``key``, a migration that exists only in ``squash``'s
+        ``replaces``: Django follows the squash until its ``replaces`` is removed."""
+        for child in sorted(children):
+            migration = self.migrations.get(child)
+            if migration is None:
+                continue
+            written = self._written(migration.decl.dependencies, key, migration)
+            if written is None or written[:2] != key:
+                continue
+            self.problems.append(
+                codes.REPLACED_DEPENDENCY.problem(
+                    migration.path,
+                    self._where(migration, "dependencies", written, "name"),
+                    f"{_dotted(child)} depends on {_dotted(key)}, which exists only in the "
+                    f"`replaces` of {_dotted(squash)}: depend on {_dotted(squash)} instead",
+                    related=(Location(self.migrations[squash].path),),
+                    app=child[0],
+                )
+            )
 
     def _report_missing(self) -> None:
         for missing in sorted(self.dummies):

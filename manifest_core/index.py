@@ -30,6 +30,7 @@ from .model import (
     DepKey,
     Head,
     Key,
+    Location,
     Migration,
     MigrationFile,
     Problem,
@@ -391,6 +392,7 @@ class WorkspaceIndex:
         component = self._component[migration.app]
         sources = [migration, *self._replaced_into(graph, migration.key)]
         missing: dict[tuple[str, Key], DepKey | None] = {}
+        replaced: list[Problem] = []
         for source in sources:
             for attr, written_refs in (
                 ("dependencies", source.decl.dependencies),
@@ -401,13 +403,15 @@ class WorkspaceIndex:
                     if target is None or target[0] not in self._apps or target[0] in component:
                         continue
                     if self.node_exists(target):
+                        if source is migration and attr == "dependencies":
+                            replaced.extend(self._replaced_only(migration, written, target))
                         continue
                     if target[1] in _SPECIAL:
                         target = self.graph(target[0]).special[target]
                     own = written if source is migration else None
                     if missing.get((attr, target)) is None:
                         missing[(attr, target)] = own
-        problems = []
+        problems = replaced
         for (attr, target), own_ref in sorted(missing.items()):
             ref = self._locate(migration, attr, own_ref) if own_ref else None
             span = (ref.name_span or ref.span) if ref else migration.decl.class_span
@@ -421,6 +425,31 @@ class WorkspaceIndex:
                 )
             )
         return problems
+
+    def _replaced_only(self, migration: Migration, written: DepKey, target: Key) -> list[Problem]:
+        """MM124 for a dependency on another component's migration that exists only in a
+        squash's ``replaces`` (as the graph reports it inside one component)."""
+        graph = self.graph(target[0])
+        if target[1] in _SPECIAL or target in graph.nodes or target in graph.migrations:
+            return []
+        squash = next(
+            (m for m in graph.migrations.values() if any(r[:2] == target for r in m.decl.replaces)),
+            None,
+        )
+        if squash is None:
+            return []
+        ref = self._locate(migration, "dependencies", written)
+        dotted = f"{squash.app}.{squash.name}"
+        return [
+            codes.REPLACED_DEPENDENCY.problem(
+                migration.path,
+                (ref.name_span or ref.span) if ref else migration.decl.class_span,
+                f"{migration.app}.{migration.name} depends on {target[0]}.{target[1]}, which "
+                f"exists only in the `replaces` of {dotted}: depend on {dotted} instead",
+                related=(Location(squash.path),),
+                app=migration.app,
+            )
+        ]
 
     @staticmethod
     def _replaced_into(graph: Graph, key: Key) -> list[Migration]:

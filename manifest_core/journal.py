@@ -195,8 +195,15 @@ def locked(home: Home) -> Iterator[None]:
             finally:
                 _held[home.lock][1] -= 1
             return
-        os.makedirs(home.base, exist_ok=True)
-        fd = os.open(home.lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            os.makedirs(home.base, exist_ok=True)
+            fd = os.open(home.lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            where = os.path.relpath(home.base, home.top) if home.top else home.base
+            raise ApplyError(
+                f"{where}: {exc.strerror or exc} (while taking the writers' lock, kept there "
+                "with the journal of each change); nothing was changed"
+            ) from None
         try:
             _acquire(fd, home)
             _held[home.lock] = [fd, 1]

@@ -76,6 +76,8 @@ class Manifest:
     conflict: ConflictedText | None = None
     problems: tuple[Problem, ...] = ()
     line_count: int = 0
+    #: The file starts with a UTF-8 byte order mark (tolerated; ``update`` drops it).
+    bom: bool = False
 
     @property
     def conflicted(self) -> bool:
@@ -475,6 +477,8 @@ def _entries_from_data(
                 )
             )
             where = None
+        else:
+            where = posixpath.normpath(where)  # ``blog/../shop/migrations`` is shop's folder
         entries[label] = ManifestEntry(
             label=label,
             head=head,
@@ -500,8 +504,8 @@ def _lenient_entries(
             match = _STRING_VALUE_RE.match(found[1].strip()) if found else None
             values[key] = (match.group("d") or match.group("s")) if match else None
         where = values["path"]
-        if where is not None and not is_safe_relative_path(where):
-            where = None
+        if where is not None:
+            where = posixpath.normpath(where) if is_safe_relative_path(where) else None
         head = table.keys.get("head")
         path_key = table.keys.get("path")
         entries[table.name[1]] = ManifestEntry(

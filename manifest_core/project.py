@@ -8,7 +8,9 @@ full (with source spans) when a caller needs to edit it or point into it.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import Iterator, Mapping
@@ -16,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import codes
-from .cache import Cache
+from .cache import Cache, cache_folder
 from .config import Config, compile_patterns, load_config
-from .discovery import FileStat, Package, Scan, scan
+from .discovery import FileStat, Package, Scan, scan, unreadable_reason
 from .manifest import Manifest, parse_manifest
 from .model import (
     AppSummary,
@@ -130,11 +132,17 @@ def read_manifest(root: str, config: Config) -> Manifest:
     try:
         with open(full, "rb") as handle:
             data = handle.read()
-    except FileNotFoundError:
-        return Manifest(path=config.manifest, exists=False)
     except OSError as exc:  # it is there (a folder, no permission...): never "created" over it
+        if isinstance(exc, FileNotFoundError) and not os.path.islink(full):
+            return Manifest(path=config.manifest, exists=False)
+        link = os.path.islink(full)
         problem = codes.MANIFEST_INVALID.problem(
-            config.manifest, None, f"cannot be read: {exc.strerror or exc}"
+            config.manifest,
+            None,
+            unreadable_reason(full, exc),
+            hint=f"remove the link, or restore what it points to, and run `{codes.UPDATE}`"
+            if link
+            else None,
         )
         return Manifest(path=config.manifest, exists=True, problems=(problem,))
     try:
@@ -144,7 +152,10 @@ def read_manifest(root: str, config: Config) -> Manifest:
             config.manifest, None, f"cannot be read as text: it {exc}"
         )
         return Manifest(path=config.manifest, exists=True, problems=(problem,))
-    return parse_manifest(text, config.manifest)
+    manifest = parse_manifest(text, config.manifest)
+    if data.startswith(codecs.BOM_UTF8):
+        manifest = dataclasses.replace(manifest, bom=True)
+    return manifest
 
 
 @contextlib.contextmanager
@@ -172,8 +183,7 @@ class Loader:
         self.config = config
         self.manifest = manifest
         self.overlays = dict(overlays or {})
-        cache_dir = os.path.join(self.root, config.cache_dir) if use_cache else None
-        self.cache = Cache(cache_dir)
+        self.cache = Cache(cache_folder(self.root, config) if use_cache else None)
         self.manifest_labels = manifest.path_labels()
         explicit = {*self.manifest_labels, *config.labels}
         self.scan: Scan = scan(
@@ -183,6 +193,8 @@ class Loader:
             nested_repositories=config.nested_repositories,
         )
         self._full: dict[str, MigrationFile] = {}
+        #: ``apps.py`` files that could not be read.
+        self.label_problems: list[Problem] = []
 
     def fingerprint(self) -> bytes:
         return self.scan.fingerprint(
@@ -195,9 +207,7 @@ class Loader:
         if item.path in self.overlays:
             return parse_migration(item.path, self.overlays[item.path]).decl()
         if not item.ok:
-            return _unreadable(
-                item.path, "cannot be opened (a broken or looping symbolic link?)"
-            ).decl()
+            return _unreadable(item.path, _stat_failure(os.path.join(self.root, item.path))).decl()
         cached = self.cache.get_file(item)
         if cached is not None:
             return cached
@@ -230,7 +240,16 @@ class Loader:
         try:
             with open(os.path.join(self.root, item.path), "rb") as handle:
                 label = label_from_apps_py(handle.read())
-        except OSError:
+        except OSError as exc:
+            # its label is unknown, and guessing it would record the app under a wrong name
+            self.label_problems.append(
+                codes.UNREADABLE_FILE.problem(
+                    item.path,
+                    None,
+                    f"cannot be opened: {exc.strerror or exc}; the app's label is unknown",
+                    hint="check the file's permissions",
+                )
+            )
             return None
         self.cache.put_label(item, label)
         return label
@@ -299,6 +318,7 @@ class Loader:
                     migrations.append(Migration(label, decl))
             apps[label] = App(label, package.path, source, tuple(migrations))
         self.cache.forget_missing({f.path for f in self.scan.files()})
+        problems.extend(self.label_problems)
         return Collected(apps, decls, tuple(problems), tuple(skipped))
 
     def _modules(self, package: Package) -> list[FileStat]:
@@ -362,6 +382,17 @@ def _unreadable(path: str, message: str) -> MigrationFile:
         method=ReadMethod.NONE,
         problems=(codes.UNREADABLE_FILE.problem(path, None, message),),
     )
+
+
+def _stat_failure(full: str) -> str:
+    """Why a module listed in its folder could not be examined."""
+    try:
+        os.stat(full)
+    except OSError as exc:
+        if os.path.islink(full):
+            return "cannot be opened (a broken or looping symbolic link?)"
+        return f"cannot be opened: {exc.strerror or exc}"
+    return "cannot be opened: it is not a regular file"
 
 
 def _no_migration_class(decl: Decl) -> Problem:

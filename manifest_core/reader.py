@@ -29,9 +29,12 @@ from dataclasses import dataclass, replace
 from . import codes
 from .model import Decl, DepKey, MigrationFile, Problem, ReadMethod, Ref, RefKind, Span
 from .text import (
+    TOO_DEEP,
     DecodeError,
     LineIndex,
+    TooDeeplyNested,
     decode_source,
+    deepest_statement_line,
     find_conflicts,
     parse_expression,
     parse_module,
@@ -85,7 +88,11 @@ def _parse_text(path: str, name: str, text: str) -> MigrationFile:
         tree = parse_module(text, path)
     except (SyntaxError, ValueError) as exc:
         return _parse_tolerant(path, name, text, exc)
-    return _AstReader(path, name, text, tree).read()
+    try:
+        return _AstReader(path, name, text, tree).read()
+    except RecursionError:
+        deep = TooDeeplyNested(TOO_DEEP, (path, deepest_statement_line(text), 1, None))
+        return _parse_tolerant(path, name, text, deep)
 
 
 # --- the declarations reader (the fast path) ---------------------------------------------------
@@ -515,8 +522,9 @@ def _parse_tolerant(
     column = max((getattr(error, "offset", None) or 1) - 1, 0)
     reason = getattr(error, "msg", None) or str(error)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    code = codes.TOO_DEEPLY_NESTED if isinstance(error, TooDeeplyNested) else codes.SYNTAX_ERROR
     problems: list[Problem] = [
-        codes.SYNTAX_ERROR.problem(
+        code.problem(
             path,
             Span.point(line, column),
             f"does not parse on Python {version} ({reason}); "

@@ -55,13 +55,54 @@ def decode_source(data: bytes) -> str:
 _QUIET = _thread.allocate_lock()
 
 
+class TooDeeplyNested(SyntaxError):
+    """Source nested deeper than Python can compile (``RecursionError`` in the parser).
+
+    Python itself cannot compile such a module, so Django cannot load it either. ``lineno`` is
+    the first line of the statement with the most tokens: where the deep expression is.
+    """
+
+
+TOO_DEEP = "too deeply nested: Python cannot compile an expression this deep"
+
+
 def parse_module(text: str, filename: str = "<unknown>") -> ast.Module:
     """``ast.parse``, quietly: the warnings Python gives for the project's own code (an invalid
     escape such as ``"\\d"`` in a migration) are not ours to print, and under ``-W error`` they
-    would turn valid code into a ``SyntaxError``. Raises ``SyntaxError``."""
+    would turn valid code into a ``SyntaxError``. Raises ``SyntaxError`` (:class:`TooDeeplyNested`
+    for an expression too deep to compile)."""
     with _QUIET, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ast.parse(text, filename=filename)
+        try:
+            return ast.parse(text, filename=filename)
+        except RecursionError:
+            pass
+    raise TooDeeplyNested(TOO_DEEP, (filename, deepest_statement_line(text), 1, None))
+
+
+def deepest_statement_line(text: str) -> int:
+    """The first line of the logical line with the most tokens (tokenizing never recurses)."""
+    import io
+    import tokenize
+
+    best_line, best_count = 1, -1
+    start, count = 1, 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                if count > best_count:
+                    best_line, best_count = start, count
+                count = 0
+                continue
+            if token.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+                continue
+            if count == 0:
+                start = token.start[0]
+            count += 1
+    except (tokenize.TokenError, SyntaxError):
+        if count > best_count:
+            best_line = start
+    return best_line
 
 
 def parse_expression(text: str) -> ast.expr:

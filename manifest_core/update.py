@@ -30,7 +30,7 @@ def plan_update(summary: ProjectSummary, manifest: Manifest) -> UpdateResult:
         return UpdateResult(Plan("update migrations.toml"), tuple(blocking), (), content)
     labels = sorted(set(manifest.entries) | set(manifest.theirs or {}) | set(apps))
     changes = [c for c in (_describe(label, manifest, apps.get(label)) for label in labels) if c]
-    if manifest.exists and manifest.text == content:
+    if manifest.exists and manifest.text == content and not manifest.bom:
         return UpdateResult(Plan("update migrations.toml"), (), (), content)
     if manifest.exists:
         edit = TextEdit(manifest.path, whole_text_span(manifest.text), content, manifest.text)

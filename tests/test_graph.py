@@ -224,9 +224,14 @@ def test_first_depending_on_load_order_is_reported() -> None:
             "MM116",
             "gamma.__first__ points at gamma.initial_1 or at gamma.0003_initial, depending on "
             "the order in which Django loads apps and migrations",
-        )
+        ),
+        (
+            "MM124",
+            "beta.0001_initial depends on gamma.0003_initial, which exists only in the "
+            "`replaces` of gamma.0002_squashed: depend on gamma.0002_squashed instead",
+        ),
     ]
-    assert graph.problems[0].severity.label == "warning"
+    assert [p.severity.label for p in graph.problems] == ["warning", "warning"]
 
 
 def test_first_is_stable_with_numbered_names() -> None:
@@ -241,4 +246,5 @@ def test_first_is_stable_with_numbered_names() -> None:
             m("auth", "0001_initial", [("shop", "__first__")]),
         ]
     )
-    assert [p.code for p in graph.problems] == []
+    # stable: no MM116; only the warning that blog depends on a migration the squash replaced
+    assert [p.code for p in graph.problems] == ["MM124"]

@@ -102,7 +102,38 @@ def parse_source(path: str, text: str) -> ParsedMigration:
             f"does not parse on Python {version} ({reason}): its operations cannot be linted",
         )
         return ParsedMigration(path, name, text, ok=False, notes=(note,))
+    deep = _too_deep(tree)
+    if deep is not None:
+        line = getattr(deep, "lineno", 1)
+        note = ParseNote(
+            "unparsable",
+            Span(line, 0, line, 0),
+            f"nested more than {MAX_DEPTH} levels deep: too deep to lint, its operations "
+            "cannot be linted",
+        )
+        return ParsedMigration(path, name, text, ok=False, notes=(note,))
     return _ModuleReader(path, name, text, tree).read()
+
+
+#: Deeper syntax trees are not linted: the readers and rules recurse, and a real migration
+#: nests a few dozen levels at most.
+MAX_DEPTH = 100
+
+
+def _too_deep(tree: ast.AST) -> ast.AST | None:
+    """The outermost node (with a line) of a branch nested deeper than :data:`MAX_DEPTH`."""
+    children = ast.iter_child_nodes
+    stack: list[tuple[ast.AST, int, ast.AST]] = [(tree, 0, tree)]
+    while stack:
+        node, depth, statement = stack.pop()
+        if depth > MAX_DEPTH:
+            return statement
+        if isinstance(node, ast.stmt):
+            statement = node
+        depth += 1
+        for child in children(node):
+            stack.append((child, depth, statement))
+    return None
 
 
 class _ModuleReader:
