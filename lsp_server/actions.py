@@ -24,7 +24,7 @@ from manifest_core import codes
 from manifest_core.config import ConfigError
 from manifest_core.lint import Finding
 from manifest_core.model import Problem, Severity
-from manifest_core.plan import Plan
+from manifest_core.plan import EditError, Plan, apply_edits
 from manifest_core.project import Project
 from manifest_core.resolve import (
     ContextError,
@@ -33,6 +33,7 @@ from manifest_core.resolve import (
     gather_context,
     plan_resolution,
 )
+from manifest_core.resolve.command import _to_stage
 from manifest_core.resolve.model import MERGE, RENUMBER
 from manifest_core.resolve.settings import ResolveSettings, load_settings
 from manifest_core.update import UpdateResult, plan_update
@@ -48,7 +49,9 @@ UPDATE_MANIFEST = f"{PREFIX}.updateManifest"
 SHOW_INFO = f"{PREFIX}.showInfo"
 REINDEX = f"{PREFIX}.reindex"
 SHOW_LOCATION = f"{PREFIX}.showLocation"
-COMMANDS = (RESOLVE, UPDATE_MANIFEST, SHOW_INFO, REINDEX, SHOW_LOCATION)
+#: Run by the client right after it applied a resolution's workspace edit: stages the result.
+STAGE = f"{PREFIX}.stageResolution"
+COMMANDS = (RESOLVE, UPDATE_MANIFEST, SHOW_INFO, REINDEX, SHOW_LOCATION, STAGE)
 
 #: Source actions (``source.<name>.djangoMigrationManifest``).
 SOURCE_RESOLVE = f"source.resolveConflicts.{PREFIX}"
@@ -343,10 +346,43 @@ def conflict_actions(
             action.disabled = refusal(result.problems)
         elif support.can_apply(result.plan):
             action.plan = result.plan
+            action.command = staging(state, plans, result)
         else:
             action.command = (RESOLVE, {"root": state.root, "apps": [label], "strategy": strategy})
         found.append(action)
     return found
+
+
+def staging(
+    state: ProjectState, plans: Plans, result: Resolution
+) -> tuple[str, dict[str, Any]] | None:
+    """The command that follows a resolution's workspace edit: git sees what ``resolve``
+    leaves staged (the renames as ``git mv`` makes them; migrations.toml, the merge migrations
+    and the edited tracked files as ``git add`` would, with the planned text). Without it, an
+    editor's file rename leaves the old file in git's index during a merge, and a commit of
+    what git lists as conflicted loses the renamed migration. ``None`` outside git."""
+    context = plans.context
+    if context is None or not context.is_git:
+        return None
+    plan = result.plan
+    renames = [[r.old_path, r.new_path] for r in plan.renames if r.old_path in context.tracked]
+    contents: dict[str, str] = {}
+    if resolve_settings(state).stage:
+        original = {r.new_path: r.old_path for r in plan.renames}
+        created = {c.path: c.content for c in plan.creates}
+        for path in _to_stage(result, context, state.manifest_path):
+            if path in created:
+                contents[path] = created[path]
+                continue
+            source = original.get(path, path)
+            text = state.text_of(source)
+            if text is None:
+                return None
+            try:
+                contents[path] = apply_edits(text, [e for e in plan.edits if e.path == source])
+            except EditError:
+                return None
+    return STAGE, {"root": state.root, "renames": renames, "contents": contents}
 
 
 def update_action(
@@ -474,6 +510,7 @@ def _manifest_conflict_actions(
             action.disabled = refusal(result.problems)
         elif support.can_apply(result.plan):
             action.plan = result.plan
+            action.command = staging(state, plans, result)
         else:
             action.command = (RESOLVE, {"root": state.root, "strategy": strategy})
         found.append(action)

@@ -44,7 +44,7 @@ from manifest_core.project import find_root
 from manifest_core.resolve.command import _to_stage
 from manifest_core.resolve.model import MERGE, RENUMBER
 
-from . import NAME, PREFIX, __version__
+from . import NAME, PREFIX, __version__, staging
 from . import actions as act
 from . import navigation as nav
 from .diagnostics import Renderer, fingerprint, path_uri
@@ -151,6 +151,7 @@ class MigrationServer(LanguageServer):
         command(act.SHOW_INFO)(self.cmd_show_info)
         command(act.REINDEX)(self.cmd_reindex)
         command(act.SHOW_LOCATION)(self.cmd_show_location)
+        command(act.STAGE)(self.cmd_stage)
 
     def capability(self, dotted: str, default: Any = None) -> Any:
         """A client capability by its dotted (snake_case) path, ``default`` when absent."""
@@ -1101,6 +1102,31 @@ class MigrationServer(LanguageServer):
             if renderer.uri(old) in self.documents:
                 self.notify_user(logging.INFO, f"{old} is now {new}: close the old buffer")
         return answer
+
+    async def cmd_stage(self, *args: object) -> dict[str, Any]:
+        """After the editor applied a resolution's workspace edit: stage it as ``resolve``
+        does (see :mod:`lsp_server.staging`)."""
+        options = _options(args)
+        root = options.get("root")
+        renames = options.get("renames") or []
+        contents = options.get("contents") or {}
+        valid = (
+            isinstance(root, str)
+            and isinstance(renames, list)
+            and all(isinstance(r, list) and len(r) == 2 for r in renames)
+            and isinstance(contents, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in contents.items())
+        )
+        if not valid:
+            return {"ok": False, "message": "stageResolution: malformed arguments"}
+        assert isinstance(root, str)
+        if root not in self.projects:
+            return {"ok": False, "message": f"stageResolution: {root} is not an open project"}
+        pairs = [(str(old), str(new)) for old, new in renames]
+        loop = asyncio.get_running_loop()
+        done = await loop.run_in_executor(None, staging.stage, root, pairs, contents)
+        self.notify_user(logging.INFO if done.ok else logging.WARNING, done.message)
+        return {"ok": done.ok, "message": done.message, "staged": done.staged}
 
     async def cmd_update_manifest(self, *args: object) -> dict[str, Any]:
         """Regenerate migrations.toml: through the editor (``workspace/applyEdit``) when it can,
