@@ -633,6 +633,9 @@ class MigrationServer(LanguageServer):
         # known at once: edits may arrive while the projects are still being set up
         document = self.documents[item.uri] = Document(item.uri, None, None, item.version)
         document.opened = asyncio.Event()
+        # sent again once open, even if unchanged: clients such as eglot and Neovim drop what
+        # was pushed for a file they had not opened
+        self.published.pop(item.uri, None)
         try:
             await self._open(document)
         finally:

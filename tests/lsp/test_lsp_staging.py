@@ -10,16 +10,18 @@ continues the rebase). The commit must hold the renamed migration, not the old o
 
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
-import tempfile
-from pathlib import Path
-
 import pytest
-from conftest import Git, run_cli
+from conftest import Git
 from lsp_helpers import editor
-from lsp_projects import BLOG, MANIFEST, SHOP, diverged_project, merge_feature
+from lsp_projects import (
+    BLOG,
+    MANIFEST,
+    check_commit,
+    commit_as_a_user,
+    conflicted,
+    diverged_project,
+    merge_feature,
+)
 from lsprotocol import types
 from resolve_project import DjangoRepo
 
@@ -34,41 +36,6 @@ def without_renames(capabilities: types.ClientCapabilities) -> None:
     assert capabilities.workspace is not None
     assert capabilities.workspace.workspace_edit is not None
     capabilities.workspace.workspace_edit.resource_operations = []
-
-
-def conflicted(repo: DjangoRepo) -> list[str]:
-    out = repo.git("diff", "--name-only", "--diff-filter=U").stdout
-    return sorted(set(out.split()))
-
-
-def commit_as_a_user(repo: DjangoRepo, operation: str) -> None:
-    """Stage what git lists as conflicted, then commit (or continue the rebase)."""
-    paths = conflicted(repo)
-    if paths:
-        repo.git("add", "--", *paths)
-    if operation == "merge":
-        repo.git("commit", "-q", "--no-edit")
-    else:
-        repo.git("-c", "core.editor=true", "rebase", "--continue")
-    assert repo.operation_in_progress() == "none"
-
-
-def check_commit(repo: DjangoRepo) -> None:
-    """The committed tree (not the work tree) holds the renamed migration and passes check."""
-    files = set(repo.git("ls-tree", "-r", "--name-only", "HEAD").stdout.split())
-    assert RENAMED in files, sorted(f for f in files if f.startswith(BLOG))
-    assert MOVED not in files
-    archive = subprocess.run(
-        ["git", "-C", str(repo.root), "archive", "HEAD"], capture_output=True, check=True
-    ).stdout
-    with tempfile.TemporaryDirectory(prefix="committed-") as folder:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(folder, filter="data")
-        committed = Path(folder)
-        assert "('blog', '0004_blog_post')" in (committed / SHOP / "0002_shop_order.py").read_text()
-        code, out, err = run_cli("--root", folder, "check")
-        assert (code, err) == (0, ""), out
-    assert repo.status() == {}, repo.status()  # nothing left behind, staged or not
 
 
 def start_conflict(repo: DjangoRepo, operation: str) -> None:
