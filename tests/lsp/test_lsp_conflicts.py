@@ -62,6 +62,10 @@ async def assert_conflict_shown(session: Editor) -> types.Diagnostic:
     lines = (session.root / MANIFEST).read_text().splitlines()
     marker = next(i for i, line in enumerate(lines) if line.startswith("<<<<<<<"))
     assert toml[0].range.start.line == marker
+    if session.profile != "emacs":  # related information names the other end of the conflict
+        [end] = toml[0].related_information or []
+        assert end.message == "the end of the conflict: >>>>>>> feature"
+        assert lines[end.location.range.start.line] == ">>>>>>> feature"
     return ours[0]
 
 
