@@ -54,6 +54,8 @@ from .quick import quick_report
 from .settings import Settings, merge, parse_settings, to_json
 
 logger = logging.getLogger("lsp_server")
+#: A log record's attribute: the client received the message as ``window/logMessage``.
+CLIENT_COPY = "mm_client_copy"
 T = TypeVar("T")
 
 #: Diagnostics whose fixes are planned ahead (two leaves, conflict markers in the manifest).
@@ -101,6 +103,9 @@ class MigrationServer(LanguageServer):
         self.documents: dict[str, Document] = {}
         self.plans: dict[str, act.Plans] = {}
         self.init_options: Any = None
+        #: Set by ``shutdown``: the client is stopping (or restarting) the server.
+        self.stopping = False
+        self._reported: set[str] = set()
         self.client_settings: dict[str, Any] = {}
         self.settings = Settings()
         self.pull = False
@@ -163,9 +168,14 @@ class MigrationServer(LanguageServer):
         return value
 
     def log(self, level: int, message: str) -> None:
-        """Log to stderr and to the client (``window/logMessage``), from any thread."""
-        logger.log(level, message)
-        if level < logging.getLevelName(self.settings.log_level.upper()):
+        """Log to the client (``window/logMessage``) at its level, and to the server's log,
+        from any thread. On stderr, a message the client received is not written again: editors
+        keep stderr in the same log (once per message, at its level)."""
+        if self.stopping and level > logging.INFO:
+            level = logging.DEBUG  # work cut short by a shutdown (a restart) is no error
+        to_client = level >= logging.getLevelName(self.settings.log_level.upper())
+        logger.log(level, message, extra={CLIENT_COPY: to_client})
+        if not to_client:
             return
         params = types.LogMessageParams(
             type=LOG_TYPES.get(level, types.MessageType.Log), message=message
@@ -278,8 +288,14 @@ class MigrationServer(LanguageServer):
     def _apply_global_settings(self) -> None:
         raw = merge(self.init_options, self.client_settings.get("", {}))
         self.settings, errors = parse_settings(raw)
+        self._settings_errors(errors)
+
+    def _settings_errors(self, errors: Iterable[str]) -> None:
+        """Log each mistake in the settings once (they are read again on every change)."""
         for error in errors:
-            self.log(logging.WARNING, f"settings: {error}")
+            if error not in self._reported:
+                self._reported.add(error)
+                self.log(logging.WARNING, f"settings: {error}")
 
     async def on_initialized(self, params: types.InitializedParams) -> None:
         assert self._roots_ready is not None
@@ -294,6 +310,7 @@ class MigrationServer(LanguageServer):
             self._poll = asyncio.ensure_future(self._poll_loop())
 
     def on_shutdown(self, params: None) -> None:
+        self.stopping = True
         if self._poll is not None:
             self._poll.cancel()
         for timer in (*self._cycle_timers.values(), *self._plan_timers.values()):
