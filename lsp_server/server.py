@@ -15,6 +15,17 @@ document's text and version when it starts; a result whose version is no longer 
 is dropped, and the newest text is computed next. Diagnostics are pushed
 (``textDocument/publishDiagnostics``) unless the client declares pull support
 (``textDocument.diagnostic``), in which case they are only pulled, never both.
+
+This module is the protocol layer: the server's state, the handlers pygls calls (each one line,
+into the module that does the work) and what every part shares (logging, the worker threads,
+the client's capabilities). The work, one job per module:
+
+* :mod:`lsp_server.documents`: open documents, edits, saves, closes, files changed on disk;
+* :mod:`lsp_server.folders`: workspace folders, settings, file watchers, indexing;
+* :mod:`lsp_server.delivery`: diagnostics pushed or pulled;
+* :mod:`lsp_server.scheduling`: background work (plans, cycles, scans);
+* :mod:`lsp_server.requests`: code actions, hovers, definitions, links, code lenses;
+* :mod:`lsp_server.commands`: ``workspace/executeCommand`` (with :mod:`lsp_server.staging`).
 """
 
 from __future__ import annotations
