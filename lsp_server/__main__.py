@@ -46,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if not args.log_file:  # the editor shows stderr with its log: each message once
+        handler.addFilter(lambda record: not getattr(record, "mm_client_copy", False))
     logging.basicConfig(level=args.log_level.upper(), handlers=[handler])
     try:
         from .server import _configure_logging, create_server

@@ -24,7 +24,7 @@ from manifest_core import codes
 from manifest_core.config import ConfigError
 from manifest_core.lint import Finding
 from manifest_core.model import Problem, Severity
-from manifest_core.plan import Plan
+from manifest_core.plan import EditError, Plan, apply_edits
 from manifest_core.project import Project
 from manifest_core.resolve import (
     ContextError,
@@ -33,6 +33,7 @@ from manifest_core.resolve import (
     gather_context,
     plan_resolution,
 )
+from manifest_core.resolve.command import _to_stage
 from manifest_core.resolve.model import MERGE, RENUMBER
 from manifest_core.resolve.settings import ResolveSettings, load_settings
 from manifest_core.update import UpdateResult, plan_update
@@ -46,6 +47,7 @@ from .names import SHOW_INFO as SHOW_INFO
 from .names import SHOW_LOCATION as SHOW_LOCATION
 from .names import SOURCE_RESOLVE as SOURCE_RESOLVE
 from .names import SOURCE_UPDATE as SOURCE_UPDATE
+from .names import STAGE as STAGE
 from .names import UPDATE_MANIFEST as UPDATE_MANIFEST
 from .positions import Lines, overlaps
 from .project import ProjectState
@@ -338,10 +340,43 @@ def conflict_actions(
             action.disabled = refusal(result.problems)
         elif support.can_apply(result.plan):
             action.plan = result.plan
+            action.command = staging(state, plans, result)
         else:
             action.command = (RESOLVE, {"root": state.root, "apps": [label], "strategy": strategy})
         found.append(action)
     return found
+
+
+def staging(
+    state: ProjectState, plans: Plans, result: Resolution
+) -> tuple[str, dict[str, Any]] | None:
+    """The command that follows a resolution's workspace edit: git sees what ``resolve``
+    leaves staged (the renames as ``git mv`` makes them; migrations.toml, the merge migrations
+    and the edited tracked files as ``git add`` would, with the planned text). Without it, an
+    editor's file rename leaves the old file in git's index during a merge, and a commit of
+    what git lists as conflicted loses the renamed migration. ``None`` outside git."""
+    context = plans.context
+    if context is None or not context.is_git:
+        return None
+    plan = result.plan
+    renames = [[r.old_path, r.new_path] for r in plan.renames if r.old_path in context.tracked]
+    contents: dict[str, str] = {}
+    if resolve_settings(state).stage:
+        original = {r.new_path: r.old_path for r in plan.renames}
+        created = {c.path: c.content for c in plan.creates}
+        for path in _to_stage(result, context, state.manifest_path):
+            if path in created:
+                contents[path] = created[path]
+                continue
+            source = original.get(path, path)
+            text = state.text_of(source)
+            if text is None:
+                return None
+            try:
+                contents[path] = apply_edits(text, [e for e in plan.edits if e.path == source])
+            except EditError:
+                return None
+    return STAGE, {"root": state.root, "renames": renames, "contents": contents}
 
 
 def update_action(
@@ -469,6 +504,7 @@ def _manifest_conflict_actions(
             action.disabled = refusal(result.problems)
         elif support.can_apply(result.plan):
             action.plan = result.plan
+            action.command = staging(state, plans, result)
         else:
             action.command = (RESOLVE, {"root": state.root, "strategy": strategy})
         found.append(action)

@@ -89,7 +89,13 @@ class Renderer:
                         location=types.Location(
                             self.uri(location.path), lines_of(location.path).range(location.span)
                         ),
-                        message=_related_message(problem, location.path),
+                        message=_related_message(
+                            problem,
+                            location.path,
+                            lines_of(location.path).line(location.span.line)
+                            if location.span is not None
+                            else "",
+                        ),
                     )
                     for location in problem.related
                 ]
@@ -131,8 +137,12 @@ class Renderer:
         )
 
 
-def _related_message(problem: Problem, path: str) -> str:
+def _related_message(problem: Problem, path: str, line: str) -> str:
+    """What a related location is, in words (the line's text is 1-based ``line``'s)."""
     name = os.path.splitext(path.rsplit("/", 1)[-1])[0]
+    if problem.code == "MM002":
+        marker = line.strip()
+        return f"the end of the conflict: {marker}" if marker else "the end of the conflict"
     if problem.code == "MM009":
         return f"the other leaf: {name}"
     if problem.code == "MM007":

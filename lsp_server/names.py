@@ -16,7 +16,9 @@ UPDATE_MANIFEST = f"{PREFIX}.updateManifest"
 SHOW_INFO = f"{PREFIX}.showInfo"
 REINDEX = f"{PREFIX}.reindex"
 SHOW_LOCATION = f"{PREFIX}.showLocation"
-COMMANDS = (RESOLVE, UPDATE_MANIFEST, SHOW_INFO, REINDEX, SHOW_LOCATION)
+#: Run by the client right after it applied a resolution's workspace edit: stages the result.
+STAGE = f"{PREFIX}.stageResolution"
+COMMANDS = (RESOLVE, UPDATE_MANIFEST, SHOW_INFO, REINDEX, SHOW_LOCATION, STAGE)
 
 #: Source actions (``source.<name>.djangoMigrationManifest``).
 SOURCE_RESOLVE = f"source.resolveConflicts.{PREFIX}"

@@ -176,8 +176,12 @@ class ProjectState:
         for path, document in self.open.items():
             if self._overlaid(path, document):
                 index.overlays[path] = document.text
+        # The scan's starting point is taken at indexing (not at the first poll), from stats
+        # older than the reads: a change after that is seen by the first scan.
+        since = time.time_ns() - _CLOCK_SLACK_NS
         index.load()
         self.index = index
+        self._record_stats(since)
         self._configure_lint()
         self._read_baseline(config)
         self.check()
@@ -599,6 +603,35 @@ class ProjectState:
         return Change(apps=frozenset(self.index.apps), manifest=False)
 
     # -- scanning (clients that cannot watch files) ---------------------------------------------
+    def _record_stats(self, since: int) -> None:
+        """The stats the first scan compares with, as the index just read the files. A file
+        or folder modified since ``since`` (while indexing) is recorded as unknown, so the
+        first scan reads it again; a folder whose listing no longer matches the index too."""
+        index = self.index
+        assert index is not None
+        unknown = (-1, -1, -1)
+        top = [index.manifest.path, PYPROJECT]
+        top += [f"{app.path.rpartition('/')[0]}/apps.py" for app in index.apps.values()]
+        for path in top:
+            stat = _stat(os.path.join(self.root, path))
+            self._file_stats[path] = unknown if stat[0] >= since else stat
+        for app in index.apps.values():
+            full = os.path.join(self.root, app.path)
+            try:
+                mtime = os.stat(full).st_mtime_ns
+                names = os.listdir(full)
+            except OSError:
+                self._dir_stats[app.path] = -1
+                continue
+            present = {f"{app.path}/{n}" for n in names if n.endswith(".py") and n[0] not in "_~"}
+            known = {p for p in index.decls if p.rpartition("/")[0] == app.path}
+            fresh = mtime >= since or present != known
+            for path in present:
+                stat = _stat(os.path.join(self.root, path))
+                self._file_stats[path] = unknown if stat[0] >= since else stat
+                fresh = fresh or stat[0] >= since
+            self._dir_stats[app.path] = -1 if fresh else mtime
+
     def scan(self) -> tuple[list[str], list[str]]:
         """Files added, changed or removed since the last scan, found from folder and file
         stats: (present paths to refresh, deleted paths)."""
@@ -694,6 +727,10 @@ class ProjectState:
                     change |= self._overlay(old, None)
         paths = [*written, *renamed, *renamed.values(), *created]
         return change | self.refresh(paths)
+
+
+#: File times come from a coarser clock than ``time.time_ns``: a margin for "modified since".
+_CLOCK_SLACK_NS = 50_000_000
 
 
 def _stat(full: str) -> tuple[int, int, int]:

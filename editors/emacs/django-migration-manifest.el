@@ -1,14 +1,27 @@
 ;;; django-migration-manifest.el --- eglot setup for the django-migration-manifest language server  -*- lexical-binding: t; -*-
 
-;; Usage: put this file on your `load-path' and add to your init file
+;; Usage: put this file on your `load-path' and add to your init file, after your own
+;; changes to `eglot-server-programs':
 ;;
 ;;   (require 'django-migration-manifest)
 ;;
+;; Works with eglot 1.9 and later: Emacs 29+ (built in), GNU ELPA, or Debian's Emacs 28 with
+;; its `elpa-eglot' package.
+;;
 ;; Migration files (any *.py in a folder named "migrations") and migrations.toml then get the
-;; language server (python -m lsp_server) through eglot (Emacs 29+, or eglot from ELPA):
-;; diagnostics for migration conflicts, a stale manifest and unsafe operations, quick fixes
-;; with M-x eglot-code-actions, hovers, and the commands below. Other Python files keep
-;; whatever server you use for them: this only applies to migration buffers.
+;; language server (python -m lsp_server) through eglot: diagnostics for migration conflicts, a
+;; stale manifest and unsafe operations, quick fixes with M-x eglot-code-actions, hovers, and
+;; the commands below.
+;;
+;; How it shares Python with your other server: eglot runs at most one server per major mode
+;; in a project, and gives every buffer of that mode to it.  So migration files get a major
+;; mode of their own, `django-migration-manifest-python-mode' (derived from `python-mode':
+;; same editing, same `python-mode-hook'), and migrations.toml gets
+;; `django-migration-manifest-toml-mode' (derived from `conf-toml-mode').  One entry in
+;; `eglot-server-programs' lists both modes, so both kinds of buffer share one server process,
+;; and only they: your other Python files keep their own server (pylsp, pyright...), which never
+;; sees the migrations.  What eglot cannot do is give one buffer two servers: migration files
+;; get this server's diagnostics and actions, not your Python server's.
 ;;
 ;; The settings (docs/lsp.md) go in `django-migration-manifest-initialization-options';
 ;; per project, eglot's `eglot-workspace-configuration' answers workspace/configuration:
@@ -20,6 +33,8 @@
 
 (require 'eglot)
 (require 'cl-lib)
+(require 'python)
+(require 'conf-mode)
 
 (defgroup django-migration-manifest nil
   "The django-migration-manifest language server."
@@ -46,29 +61,55 @@
   "Send `django-migration-manifest-initialization-options'."
   django-migration-manifest-initialization-options)
 
+;;;###autoload
+(define-derived-mode django-migration-manifest-python-mode python-mode "Python[migration]"
+  "`python-mode' for Django migration files, served by django-migration-manifest.")
+
+;;;###autoload
+(define-derived-mode django-migration-manifest-toml-mode conf-toml-mode "TOML[manifest]"
+  "`conf-toml-mode' for migrations.toml, served by django-migration-manifest.")
+
 (defun django-migration-manifest--ours-p (file)
   "Whether FILE is a migration module or a migrations.toml."
   (and file
        (or (string-match-p "/migrations\\.toml\\'" file)
            (string-match-p "/migrations/[^/]+\\.py\\'" file))))
 
+(defun django-migration-manifest--contact (&optional _interactive)
+  "The server for a migration buffer or migrations.toml (an `eglot-server-programs' contact)."
+  (cons 'django-migration-manifest-server django-migration-manifest-command))
+
+(defconst django-migration-manifest--entry
+  '(((django-migration-manifest-python-mode :language-id "python")
+     (django-migration-manifest-toml-mode :language-id "toml"))
+    . django-migration-manifest--contact)
+  "The `eglot-server-programs' entry: both modes, one server process per project.")
+
+(add-to-list 'auto-mode-alist
+             '("/migrations/[^/]+\\.py\\'" . django-migration-manifest-python-mode))
+(add-to-list 'auto-mode-alist
+             '("/migrations\\.toml\\'" . django-migration-manifest-toml-mode))
+(add-to-list 'eglot-server-programs django-migration-manifest--entry)
+
 (defun django-migration-manifest-maybe-start ()
-  "Start eglot with the django-migration-manifest server in a migration buffer."
+  "Start (or join) this project's django-migration-manifest server in this buffer.
+The entry goes first in this buffer's `eglot-server-programs', ahead of any entry for
+`python-mode' added after this file was loaded (eglot takes the first that matches)."
   (when (django-migration-manifest--ours-p buffer-file-name)
     (setq-local eglot-server-programs
-                (cons (cons major-mode
-                            (cons 'django-migration-manifest-server
-                                  django-migration-manifest-command))
-                      eglot-server-programs))
+                (cons django-migration-manifest--entry
+                      (remove django-migration-manifest--entry
+                              (default-value 'eglot-server-programs))))
     (eglot-ensure)))
 
-(dolist (hook '(python-mode-hook python-ts-mode-hook toml-ts-mode-hook conf-toml-mode-hook))
-  (add-hook hook #'django-migration-manifest-maybe-start))
+(add-hook 'django-migration-manifest-python-mode-hook #'django-migration-manifest-maybe-start)
+(add-hook 'django-migration-manifest-toml-mode-hook #'django-migration-manifest-maybe-start)
 
 (defun django-migration-manifest--command (command)
   "Run the server's COMMAND for the current project."
   (let ((server (eglot-current-server)))
-    (unless server (user-error "The django-migration-manifest server is not running here"))
+    (unless (cl-typep server 'django-migration-manifest-server)
+      (user-error "The django-migration-manifest server is not running here"))
     (eglot-execute-command server command
                            (vector (list :root (expand-file-name
                                                 (project-root (project-current))))))))

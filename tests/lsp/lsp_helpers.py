@@ -64,6 +64,11 @@ class Editor:
         #: Every publishDiagnostics received: (time, uri, version, diagnostics).
         self.published: list[tuple[float, str, int | None, list[types.Diagnostic]]] = []
         self.initialize_result: types.InitializeResult | None = None
+        #: Whether applying a workspace edit saves the files it changes (VS Code's refactoring
+        #: auto-save); without it, the edits stay in (opened) buffers until :meth:`save_all`.
+        self.autosave = True
+        #: Buffers with edits not saved yet.
+        self.dirty: set[str] = set()
 
     # -- what the editor supports --
     @property
@@ -260,10 +265,13 @@ class Editor:
                         (old, types.FileChangeType.Deleted),
                         (new, types.FileChangeType.Created),
                     ]
-                    if old in self.versions:
-                        text = (self.root / new).read_text(encoding="utf-8")
+                    if old in self.versions:  # the buffer follows its file, unsaved edits too
+                        text = self.texts[old]
                         self.close(old)
                         self.open(new, text)
+                        if old in self.dirty:
+                            self.dirty.discard(old)
+                            self.dirty.add(new)
                 elif isinstance(change, types.CreateFile):
                     path = self._path(change.uri)
                     assert not (self.root / path).exists(), f"{path} exists"
@@ -302,11 +310,23 @@ class Editor:
         else:
             text = target.read_text(encoding="utf-8") if target.exists() else ""
         text = apply_text_edits(text, edits, self.encoding)
+        if not self.autosave:  # the edit lands in a buffer, opened for it if need be
+            if path not in self.versions:
+                self.open(path, target.read_text(encoding="utf-8") if target.exists() else "")
+            self.change(path, text)
+            self.dirty.add(path)
+            return
         target.write_text(text, encoding="utf-8")
         events.append((path, types.FileChangeType.Changed))
         if path in self.versions:
             self.change(path, text)
             self.save(path)
+
+    def save_all(self) -> None:
+        """Save every buffer with unsaved edits (``:wa``, File > Save All)."""
+        for path in sorted(self.dirty):
+            self.save(path, self.texts[path])
+        self.dirty.clear()
 
     @property
     def encoding(self) -> str:

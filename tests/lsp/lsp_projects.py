@@ -3,14 +3,17 @@ that Django's own loader sees one leaf per app afterwards."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import shutil
+import subprocess
+import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from conftest import Git, Oracle
+from conftest import Git, Oracle, run_cli
 from resolve_project import DjangoRepo
 
 BLOG = "blog/migrations"
@@ -112,3 +115,38 @@ class Migration(migrations.Migration):
         ),
     ]
 """
+
+
+def conflicted(repo: DjangoRepo) -> list[str]:
+    out = repo.git("diff", "--name-only", "--diff-filter=U").stdout
+    return sorted(set(out.split()))
+
+
+def commit_as_a_user(repo: DjangoRepo, operation: str) -> None:
+    """Stage what git lists as conflicted, then commit (or continue the rebase)."""
+    paths = conflicted(repo)
+    if paths:
+        repo.git("add", "--", *paths)
+    if operation == "merge":
+        repo.git("commit", "-q", "--no-edit")
+    else:
+        repo.git("-c", "core.editor=true", "rebase", "--continue")
+    assert repo.operation_in_progress() == "none"
+
+
+def check_commit(repo: DjangoRepo) -> None:
+    """The committed tree (not the work tree) holds the renamed migration and passes check."""
+    files = set(repo.git("ls-tree", "-r", "--name-only", "HEAD").stdout.split())
+    assert f"{BLOG}/0004_blog_post.py" in files, sorted(f for f in files if f.startswith(BLOG))
+    assert f"{BLOG}/0003_blog_post.py" not in files
+    archive = subprocess.run(
+        ["git", "-C", str(repo.root), "archive", "HEAD"], capture_output=True, check=True
+    ).stdout
+    with tempfile.TemporaryDirectory(prefix="committed-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        committed = Path(folder)
+        assert "('blog', '0004_blog_post')" in (committed / SHOP / "0002_shop_order.py").read_text()
+        code, out, err = run_cli("--root", folder, "check")
+        assert (code, err) == (0, ""), out
+    assert repo.status() == {}, repo.status()  # nothing left behind, staged or not

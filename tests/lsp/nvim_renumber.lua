@@ -1,6 +1,6 @@
 -- Run by test_lsp_neovim.py inside `nvim --headless`: opens a conflicted migration with the
 -- editor configuration in editors/nvim, waits for the server's diagnostics, applies the
--- renumber code action through Neovim's own LSP client and writes what happened as JSON.
+-- renumber code action through Neovim's own code-action menu and writes what happened as JSON.
 --
 -- Environment: MM_EDITORS (the editors/nvim folder), MM_PYTHON, MM_FILE (the migration to
 -- open), MM_OUT (where to write the JSON).
@@ -101,19 +101,36 @@ local function main()
     return finish(false, "no renumber action")
   end
   step("code action")
-  if chosen.edit then
-    result.applied_with = "edit"
-    vim.lsp.util.apply_workspace_edit(chosen.edit, client.offset_encoding)
-    vim.cmd("silent! wall")
+  -- The user's way: the cursor on the diagnostic, Neovim's own code-action menu, the renumber
+  -- picked in it (vim.ui.select stands for the menu; Neovim 0.8+ could also filter and apply).
+  vim.api.nvim_win_set_cursor(0, { first.lnum + 1, first.col })
+  local picked = false
+  vim.ui.select = function(items, opts, on_choice)
+    result.menu = {}
+    local choice, index
+    for i, item in ipairs(items) do
+      local title = opts.format_item and opts.format_item(item) or tostring(item)
+      table.insert(result.menu, title)
+      if choice == nil and title:find("^Renumber") then
+        choice, index = item, i
+      end
+    end
+    picked = true
+    local action = choice and (choice.action or choice[2])
+    if action then
+      result.applied_with = action.edit and "edit" or "command"
+      if action.edit and action.command then
+        result.applied_with = "edit+command"
+      end
+    end
+    on_choice(choice, index)
   end
-  if chosen.command then
-    result.applied_with = result.applied_with and (result.applied_with .. "+command") or "command"
-    local command = type(chosen.command) == "table" and chosen.command or chosen
-    local answer = client.request_sync("workspace/executeCommand", {
-      command = command.command,
-      arguments = command.arguments,
-    }, 60000, bufnr)
-    result.command_result = answer and answer.result
+  vim.lsp.buf.code_action()
+  vim.wait(30000, function()
+    return picked
+  end, 20)
+  if not picked then
+    return finish(false, "the code-action menu never opened")
   end
   step("applied")
 
@@ -121,6 +138,7 @@ local function main()
     return #vim.diagnostic.get(bufnr) == 0
   end, 20)
   result.cleared = cleared
+  vim.cmd("silent! wall")
   result.diagnostics_after = #vim.diagnostic.get(bufnr)
 
   -- the server's commands work from Neovim too

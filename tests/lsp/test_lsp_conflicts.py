@@ -62,6 +62,10 @@ async def assert_conflict_shown(session: Editor) -> types.Diagnostic:
     lines = (session.root / MANIFEST).read_text().splitlines()
     marker = next(i for i, line in enumerate(lines) if line.startswith("<<<<<<<"))
     assert toml[0].range.start.line == marker
+    if session.profile != "emacs":  # related information names the other end of the conflict
+        [end] = toml[0].related_information or []
+        assert end.message == "the end of the conflict: >>>>>>> feature"
+        assert lines[end.location.range.start.line] == ">>>>>>> feature"
     return ours[0]
 
 
@@ -89,7 +93,9 @@ async def test_conflict_appears_on_merge_and_renumber_fixes_it(
         assert renumber.diagnostics[0].code == "MM009"
         if profile == "vscode":  # RenameFile in documentChanges
             assert renumber.edit is not None
-            assert renumber.command is None
+            # then git stages what the editor renamed and edited, as resolve would
+            assert renumber.command is not None
+            assert renumber.command.command == "djangoMigrationManifest.stageResolution"
             assert renumber.is_preferred
             kinds = [getattr(c, "kind", "edit") for c in renumber.edit.document_changes or []]
             assert kinds == ["edit", "edit", "edit", "rename"]
@@ -112,8 +118,7 @@ async def test_conflict_appears_on_merge_and_renumber_fixes_it(
     }
     code, out, err = run_cli("--root", str(repo.root), "check")
     assert (code, err) == (0, ""), out
-    if profile != "vscode":  # the server's command stages what it changed, as resolve does
-        assert repo.unmerged() == set()
+    assert repo.unmerged() == set()  # staged as resolve stages, edit or command
 
 
 @pytest.mark.parametrize("profile", ["vscode", "emacs"])

@@ -1,7 +1,8 @@
 """A real editor, headless: Neovim (Debian's package) with the configuration in
 ``editors/nvim/django_migration_manifest.lua`` opens a conflicted migration in a real git
 repository, receives the server's diagnostics, applies the renumber code action through its own
-``vim.lsp`` client, and the files on disk are then what Django's loader accepts."""
+code-action menu (``vim.lsp.buf.code_action``), and the files on disk are then what Django's
+loader accepts; committed as a user would, the commit passes ``check``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ from typing import Any
 
 import pytest
 from conftest import Git, Oracle, run_cli
-from lsp_projects import BLOG, LABELS, MANIFEST, SHOP, diverged_project, merge_feature
+from lsp_projects import (
+    BLOG,
+    LABELS,
+    MANIFEST,
+    SHOP,
+    check_commit,
+    commit_as_a_user,
+    diverged_project,
+    merge_feature,
+)
 from lsp_projects import one_leaf_per_app as loads_with_one_leaf_per_app
 
 NVIM = shutil.which("nvim")
@@ -81,12 +91,13 @@ def test_neovim_receives_the_conflict_and_renumbers_it(
         "Renumber blog: move 0003_blog_post after 0003_blog_summary",
         "Create a merge migration for blog instead (0004_merge_0003_blog_post_0003_blog_summary)",
     ]
+    # picked in Neovim's own code-action menu (vim.lsp.buf.code_action), which lists the same
+    assert result["menu"][:2] == result["titles"][:2]
     # Neovim 0.7 declares RenameFile but not documentChanges: the server applies the plan
     if result["document_changes"] and "rename" in result["resource_operations"]:
-        assert result["applied_with"] == "edit"
+        assert result["applied_with"] == "edit+command"  # the edit, then stageResolution
     else:
         assert result["applied_with"] == "command"
-        assert result["command_result"]["ok"] is True
     assert result["cleared"], result
     assert result["info_diagnostics"] == "push"
     assert result["offset_encoding"] == "utf-16"
@@ -100,6 +111,9 @@ def test_neovim_receives_the_conflict_and_renumbers_it(
         "shop": "0002_shop_order",
     }
     assert run_cli("--root", str(repo.root), "check")[0] == 0
+    # the user stages what git lists as conflicted and commits: the commit passes check
+    commit_as_a_user(repo, "merge")
+    check_commit(repo)
 
 
 EMACS = Path(__file__).resolve().parents[2] / "editors" / "emacs" / "django-migration-manifest.el"

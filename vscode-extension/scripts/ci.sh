@@ -96,6 +96,7 @@ required = [
     "extension/readme.md",
     "extension/LICENSE.txt",
     "extension/dist/extension.js",
+    "extension/images/icon.png",
     "extension/bundled/requirements.txt",
     "extension/bundled/libs/lsp_server/__main__.py",
     "extension/bundled/libs/lsp_server/server.py",

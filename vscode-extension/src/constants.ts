@@ -37,6 +37,8 @@ export const ServerCommands = {
   showInfo: `${SECTION}.showInfo`,
   reindex: `${SECTION}.reindex`,
   showLocation: `${SECTION}.showLocation`,
+  /** Run by the client after it applied a resolution's workspace edit: stages it in git. */
+  stageResolution: `${SECTION}.stageResolution`,
 } as const;
 
 /** The extension's own commands (package.json `contributes.commands`). */

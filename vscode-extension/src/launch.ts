@@ -156,7 +156,7 @@ export function serverExecutable(
 
 export interface LaunchPlan {
   interpreter: string[];
-  interpreterSource: 'setting' | 'python-extension';
+  interpreterSource: 'setting' | 'python-extension' | 'path';
   strategy: ImportStrategy;
   /** Lines for the log: the interpreter's origin, the strategy and why. */
   log: string[];
@@ -180,7 +180,7 @@ export interface LaunchInput {
 export async function planLaunch(input: LaunchInput): Promise<LaunchResult> {
   const settings = readSettings(input.folder);
   const log: string[] = [];
-  const interpreter = await resolveInterpreter(settings.interpreter, input.python, input.folder?.uri);
+  const interpreter = await resolveInterpreter(settings.interpreter, input.python, input.folder?.uri, input.env);
   if (!interpreter.ok) {
     return { ok: false, message: interpreter.message, log };
   }

@@ -5,6 +5,8 @@
  * Only the small part of the Python extension's API used here is declared; its `environments`
  * API is preferred, `settings.getExecutionDetails` serves older versions.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 
 export const PYTHON_EXTENSION_ID = 'ms-python.python';
@@ -53,7 +55,7 @@ export interface InterpreterFound {
   ok: true;
   /** The command line: the executable, then any arguments to put before `-m lsp_server`. */
   command: string[];
-  source: 'setting' | 'python-extension';
+  source: 'setting' | 'python-extension' | 'path';
   /** For the log: where it came from. */
   description: string;
 }
@@ -94,11 +96,37 @@ export async function interpreterFromPythonExtension(
   return undefined;
 }
 
-/** The interpreter: the setting first, then the Python extension. */
+/** The first of `names` that is an executable file on `env.PATH` (PATHEXT's on Windows). */
+export function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const windows = process.platform === 'win32';
+  const extensions = windows ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').filter(Boolean) : [''];
+  const folders = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
+  for (const name of names) {
+    for (const folder of folders) {
+      for (const extension of extensions) {
+        const candidate = path.join(folder, name + extension);
+        try {
+          const stat = fs.statSync(candidate);
+          if (stat.isFile()) {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            return candidate;
+          }
+        } catch {
+          // not here
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The interpreter: the setting first, then the Python extension; without the Python extension
+ * (code-server, VSCodium...), `python3` (or `python`) on PATH. */
 export async function resolveInterpreter(
   setting: readonly string[],
   api: PythonExtensionApi | undefined,
   resource: vscode.Uri | undefined,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<InterpreterChoice> {
   if (setting.length > 0) {
     return {
@@ -118,6 +146,16 @@ export async function resolveInterpreter(
       return {
         ok: false,
         message: `${NO_INTERPRETER_MESSAGE} (The Python extension did not give one: ${String(error)})`,
+      };
+    }
+  } else {
+    const found = findOnPath(process.platform === 'win32' ? ['python', 'python3'] : ['python3', 'python'], env);
+    if (found) {
+      return {
+        ok: true,
+        command: [found],
+        source: 'path',
+        description: `${path.basename(found)} on PATH (the Python extension is not installed)`,
       };
     }
   }

@@ -164,8 +164,14 @@ describe('activation: the interpreter from the Python extension, and none', func
   it('without an interpreter, says how to choose one: a message, the log, the status bar', async () => {
     fake.reset();
     fake.folders(root);
-    await activate(newContext() as any);
-    await eventually(() => (fake.messages.some((m) => m.level === 'error') ? true : undefined), log);
+    const savedPath = process.env.PATH;
+    process.env.PATH = '/nonexistent'; // no Python extension, and no python3 on PATH
+    try {
+      await activate(newContext() as any);
+      await eventually(() => (fake.messages.some((m) => m.level === 'error') ? true : undefined), log);
+    } finally {
+      process.env.PATH = savedPath;
+    }
     const [message] = fake.messages.filter((m) => m.level === 'error');
     assert.match(message.message, /no Python interpreter/);
     assert.match(message.message, /Python: Select Interpreter/);

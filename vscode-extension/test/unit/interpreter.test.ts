@@ -1,4 +1,7 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import {
   getPythonApi,
   interpreterFromPythonExtension,
@@ -69,12 +72,34 @@ describe('interpreter resolution', () => {
   });
 
   it('says how to choose one when neither gives an interpreter', async () => {
+    const noPython = { PATH: '/nonexistent' };
     for (const api of [undefined, environmentsApi({}), { settings: { getExecutionDetails: () => ({ execCommand: undefined }) } }]) {
-      const found = await resolveInterpreter([], api, Uri.file('/work/shop') as any);
+      const found = await resolveInterpreter([], api, Uri.file('/work/shop') as any, noPython);
       assert.deepStrictEqual(found, { ok: false, message: NO_INTERPRETER_MESSAGE });
     }
     assert.match(NO_INTERPRETER_MESSAGE, /Python: Select Interpreter/);
     assert.match(NO_INTERPRETER_MESSAGE, /"djangoMigrationManifest\.interpreter"/);
+  });
+
+  it('takes python3 on PATH without the Python extension (code-server, VSCodium)', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dmm-path-'));
+    try {
+      const python3 = path.join(folder, 'python3');
+      fs.writeFileSync(path.join(folder, 'python'), '');  // not executable: skipped
+      fs.writeFileSync(python3, '#!/bin/sh\n', { mode: 0o755 });
+      const env = { PATH: ['/nonexistent', folder].join(path.delimiter) };
+      assert.deepStrictEqual(await resolveInterpreter([], undefined, undefined, env), {
+        ok: true,
+        command: [python3],
+        source: 'path',
+        description: 'python3 on PATH (the Python extension is not installed)',
+      });
+      // with the Python extension installed, its choice (or its absence) stands
+      const found = await resolveInterpreter([], environmentsApi({}), undefined, env);
+      assert.deepStrictEqual(found, { ok: false, message: NO_INTERPRETER_MESSAGE });
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('reports a Python extension that fails', async () => {

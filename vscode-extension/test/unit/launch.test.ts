@@ -262,6 +262,7 @@ describe('planLaunch', () => {
     const result = await planLaunch({
       extensionPath: extensionFolder(true),
       folder: fake.folders('/work/shop')[0] as any,
+      env: { PATH: '/nonexistent' }, // no python3 on PATH either
       run: async () => {
         ran = true;
         return { code: 0, stdout: '', stderr: '' };
