@@ -8,6 +8,7 @@ requests from stdin, one per line, and answers each with one JSON line:
 * ``{"migrate": NAME}``: really apply ``shop.NAME`` and what it depends on (``manage.py migrate
   shop NAME``), answering ``{"error": ...}`` with what Django or PostgreSQL raised, if anything;
 * ``{"prepare": NAME}``: apply everything ``shop.NAME`` depends on, but not it;
+* ``{"applied": true}``: the names of the migrations applied;
 * ``{"sql": NAME}``: the statements ``manage.py sqlmigrate shop NAME`` prints (Django's schema
   editor collecting SQL against the live database, which must be in the migration's prior
   state), and whether the migration is atomic; or ``{"error": ...}`` when Django refuses.
@@ -43,6 +44,14 @@ def setup(socket_dir: str, dbname: str) -> None:
     django.setup()
 
 
+def describe(error: Exception) -> str:
+    """``Name: message``, named after psycopg's class for an error PostgreSQL raised."""
+    found: BaseException = error
+    if error.__cause__ is not None and type(error.__cause__).__module__.startswith("psycopg"):
+        found = error.__cause__
+    return f"{type(found).__name__}: {found}".strip()
+
+
 def answer(request: dict[str, Any]) -> dict[str, Any]:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
@@ -52,6 +61,8 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
             cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         return {}
     executor = MigrationExecutor(connection)
+    if request.get("applied"):
+        return {"applied": sorted(name for _, name in executor.recorder.applied_migrations())}
     if "migrate" in request or "prepare" in request:
         key = ("shop", request.get("migrate") or request["prepare"])
         targets = [key]
@@ -60,13 +71,13 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
         try:
             executor.migrate(targets)
         except Exception as error:
-            return {"error": f"{type(error).__name__}: {error}"}
+            return {"error": describe(error)}
         return {}
     migration = executor.loader.get_migration("shop", request["sql"])
     try:
         statements = executor.loader.collect_sql([(migration, False)])
     except Exception as error:
-        return {"error": f"{type(error).__name__}: {error}"}
+        return {"error": describe(error)}
     return {
         "atomic": bool(migration.atomic),
         "statements": [s for s in statements if not s.lstrip().startswith("--")],

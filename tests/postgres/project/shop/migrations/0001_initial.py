@@ -65,6 +65,7 @@ class Migration(migrations.Migration):
                 ("body", models.TextField()),
                 ("amount", models.DecimalField(decimal_places=2, max_digits=10)),
                 ("name", models.CharField(max_length=100)),
+                ("code", models.CharField(db_index=True, max_length=100)),
             ],
         ),
         migrations.CreateModel(
