@@ -120,7 +120,9 @@ def probe_all(
 ) -> None:
     for name in names:
         observation.reads_blocked[name] = probe(connection, name, "SELECT FROM {table} WHERE false")
-        observation.writes_blocked[name] = probe(connection, name, "DELETE FROM {table} WHERE false")
+        observation.writes_blocked[name] = probe(
+            connection, name, "DELETE FROM {table} WHERE false"
+        )
 
 
 def scans(cursor: psycopg.Cursor[Any]) -> dict[int, int]:
@@ -129,7 +131,11 @@ def scans(cursor: psycopg.Cursor[Any]) -> dict[int, int]:
 
 
 def run_atomic(
-    conninfo: str, statements: Sequence[str], *, before: Sequence[str] = (), after: Sequence[str] = ()
+    conninfo: str,
+    statements: Sequence[str],
+    *,
+    before: Sequence[str] = (),
+    after: Sequence[str] = (),
 ) -> Observation:
     """Run the statements in one transaction, observe it while it is open, then roll it back."""
     observation = Observation(scanned=set())

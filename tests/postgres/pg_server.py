@@ -69,7 +69,9 @@ class Server:
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-        self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.log), "-o", options, "-w", "start")
+        self._run(
+            "pg_ctl", "-D", str(self.datadir), "-l", str(self.log), "-o", options, "-w", "start"
+        )
 
     def stop(self) -> None:
         if (self.datadir / "postmaster.pid").is_file():
