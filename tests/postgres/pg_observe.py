@@ -138,7 +138,8 @@ def run_atomic(
     after: Sequence[str] = (),
 ) -> Observation:
     """Run the statements in one transaction, observe it while it is open, then roll it back."""
-    observation = Observation(scanned=set())
+    scanned: set[str] = set()
+    observation = Observation(scanned=scanned)
     with connections(conninfo, 2) as (observer, prober):
         known = tables(observer)
         with connect(conninfo, autocommit=False) as runner, runner.cursor() as cursor:
@@ -165,7 +166,7 @@ def run_atomic(
                     observation.rewritten.add(name)
             for oid, count in scans(cursor).items():
                 if oid in known and count > counted.get(oid, 0):
-                    observation.scanned.add(known[oid][0])
+                    scanned.add(known[oid][0])
             for sql in after:
                 observation.after.append(_attempt(runner, sql))
             runner.rollback()
@@ -200,7 +201,7 @@ def run_outside_transaction(conninfo: str, statements: Sequence[str], table: str
             outcome: list[str] = []
             with writer.transaction():
                 writer.execute(f'DELETE FROM "{table}" WHERE false')
-                thread = threading.Thread(target=lambda: outcome.append(_attempt(runner, sql)))
+                thread = threading.Thread(target=_run_into, args=(outcome, runner, sql))
                 thread.start()
                 if _waits(observer, pid, thread):
                     for name, mode in table_locks(observer, pid, known).items():
@@ -218,6 +219,10 @@ def run_outside_transaction(conninfo: str, statements: Sequence[str], table: str
             if row is not None and row[0] != node:
                 observation.rewritten.add(name)
     return observation
+
+
+def _run_into(outcome: list[str], connection: psycopg.Connection[Any], sql: str) -> None:
+    outcome.append(_attempt(connection, sql))
 
 
 def _waits(observer: psycopg.Connection[Any], pid: int, thread: threading.Thread) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DjangoWorker, Postgres
+from pg_fixtures import DjangoWorker, Postgres, django_worker, postgres
 from pg_observe import Observation, run_atomic, run_outside_transaction
 
 from manifest_core.lint import LintReport, LintSettings, lint_project
@@ -35,6 +35,7 @@ if django.VERSION < (5, 0):
     )
 
 PROJECT = Path(__file__).with_name("project")
+__all__ = ["django_worker", "postgres"]  # the session fixtures this module uses
 ORDER, CUSTOMER, EVENT = "shop_order", "shop_customer", "shop_event"
 AX, SRX, SHARE, SUX = (
     "AccessExclusiveLock",

@@ -1,4 +1,8 @@
-"""The PostgreSQL of the lint suite: one server per session, and Django's worker on it."""
+"""The PostgreSQL of the lint suite: one server per session, and Django's worker on it.
+
+The test module imports the fixtures (a ``conftest.py`` here would clash with the one of
+``tests/`` for the type checker).
+"""
 
 from __future__ import annotations
 
