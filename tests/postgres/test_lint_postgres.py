@@ -473,6 +473,37 @@ CASES = (
         False,
         {"lock": AX, "scanned": []},
     ),
+    Case(
+        "unsafe-run-sql",
+        "2305_order_status_not_null_runsql",
+        True,
+        {**LOCKED, "rewritten": False, "scanned": [ORDER]},
+    ),
+    Case(
+        "unsafe-run-sql",
+        "2306_order_seller_fk_runsql",
+        True,
+        {"locks": {ORDER: SRX, CUSTOMER: SRX}, "scanned": [CUSTOMER, ORDER]},
+    ),
+    Case(
+        "unsafe-run-sql",
+        "2307_order_seller_fk_runsql_not_valid",
+        False,
+        {"locks": {ORDER: SRX, CUSTOMER: SRX}, "scanned": []},
+    ),
+    Case("unsafe-run-sql", "2308_remove_order_number_idx_runsql", True, LOCKED),
+    Case(
+        "unsafe-run-sql",
+        "2309_reindex_order_number_idx_runsql",
+        True,
+        {"lock": SHARE, **blocks(reads=True, writes=True)},
+    ),
+    Case(
+        "unsafe-run-sql",
+        "2310_order_total_bigint_runsql",
+        True,
+        {**LOCKED, "rewritten": True},
+    ),
     # ML024: a stored generated column rewrites the table under ACCESS EXCLUSIVE.
     Case(
         "add-generated-field", "2401_order_line_total_stored", True, {**LOCKED, "rewritten": True}
