@@ -40,6 +40,12 @@ pytest: $(VENV)/.installed
 pytest-django42: $(VENV42)/.installed
 	$(PY42) -m pytest
 
+## Only the lint rules' PostgreSQL suite (part of `pytest`): a throwaway PostgreSQL server runs the
+## SQL Django emits for each rule's examples and confirms each claim (needs Debian's postgresql).
+.PHONY: pytest-postgres
+pytest-postgres: $(VENV)/.installed
+	$(PY) -m pytest tests/postgres
+
 vscode: $(VENV)/.installed
 	vscode-extension/scripts/ci.sh $(abspath $(PY))
 

@@ -571,3 +571,12 @@ def test_postgres_confirms_the_rule(
     said = messages(postgres.version, case.migration, case.rule)
     assert bool(said) == case.reported, said
     assert all(case.says in message for message in said), said
+
+
+@pytest.mark.parametrize(
+    "case", [case for case in CASES if case.since], ids=lambda case: case.id
+)
+def test_before_a_claims_version_the_linter_reports_it(case: Case) -> None:
+    """A claim that only holds from some PostgreSQL version on is keyed on the same version by
+    the linter's ``postgres-version``: one version earlier, the pattern is reported."""
+    assert messages(case.since - 1, case.migration, case.rule)
