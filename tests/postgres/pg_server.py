@@ -67,7 +67,7 @@ class Server:
         self._run("initdb", "-D", str(self.datadir), "-A", "trust", "-U", "postgres", "--no-sync")
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off"
         )
         self._run(
             "pg_ctl", "-D", str(self.datadir), "-l", str(self.log), "-o", options, "-w", "start"

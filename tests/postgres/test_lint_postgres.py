@@ -573,9 +573,7 @@ def test_postgres_confirms_the_rule(
     assert all(case.says in message for message in said), said
 
 
-@pytest.mark.parametrize(
-    "case", [case for case in CASES if case.since], ids=lambda case: case.id
-)
+@pytest.mark.parametrize("case", [case for case in CASES if case.since], ids=lambda case: case.id)
 def test_before_a_claims_version_the_linter_reports_it(case: Case) -> None:
     """A claim that only holds from some PostgreSQL version on is keyed on the same version by
     the linter's ``postgres-version``: one version earlier, the pattern is reported."""
