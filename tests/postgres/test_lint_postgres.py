@@ -427,6 +427,20 @@ CASES = (
         {"locks": {ORDER: AX, CUSTOMER: SRX}, "scanned": [CUSTOMER, ORDER]},
         says="PostgreSQL checks every existing row",
     ),
+    # The same with the index Django gives a ForeignKey: the build reads the table, but the
+    # referenced table is not read (no row is checked); add-index reports the build.
+    Case(
+        "add-foreign-key",
+        "1706_order_customer_nullable_indexed",
+        False,
+        {"locks": {ORDER: AX, CUSTOMER: SRX}, "scanned": [ORDER]},
+    ),
+    Case(
+        "add-index",
+        "1706_order_customer_nullable_indexed",
+        True,
+        {**LOCKED, "scanned": [ORDER]},
+    ),
     # ML018: the CHECK of a Positive* field is validated against every row, new column or not.
     Case("positive-field-check", "1801_order_units_positive", True, {**LOCKED, "scanned": [ORDER]}),
     Case("positive-field-check", "1802_order_units_not_valid", False, {"lock": AX, "scanned": []}),
