@@ -25,6 +25,7 @@ from pg_fixtures import DjangoWorker, Postgres, django_worker, postgres
 from pg_observe import Observation, run_atomic, run_outside_transaction
 
 from manifest_core.lint import LintReport, LintSettings, lint_project
+from manifest_core.lint.rules import OPERATION_RULES
 from manifest_core.project import load_project
 
 django = pytest.importorskip("django")
@@ -161,6 +162,8 @@ CASES = (
         {"lock": AX, "rewritten": False, "scanned": []},
         since=12,
     ),
+    # DROP NOT NULL only changes the catalog: no scan.
+    Case("set-not-null", "0305_order_total_nullable", False, BRIEF),
     # ML004: a type change rewrites the table, unless the conversion is binary-coercible.
     Case(
         "alter-column-type",
@@ -289,10 +292,25 @@ CASES = (
         after=("SELECT code FROM shop_coupon",),
     ),
     Case(
+        "alter-model-table",
+        "0902_alter_coupon_table_state",
+        False,
+        {"locks": {}, "after": ["ok"]},
+        table="shop_coupon",
+        after=("SELECT code FROM shop_coupon",),
+    ),
+    Case(
         "change-db-column",
         "1001_order_total_db_column",
         True,
         {**LOCKED, "rewritten": False, "after": ["UndefinedColumn"]},
+        after=("SELECT total FROM shop_order",),
+    ),
+    Case(
+        "change-db-column",
+        "1002_order_total_same_db_column",
+        False,
+        {"locks": {}, "after": ["ok"]},
         after=("SELECT total FROM shop_order",),
     ),
     # ML011: CREATE INDEX takes SHARE: reads go on, writes wait; CONCURRENTLY lets writes go on.
@@ -326,6 +344,12 @@ CASES = (
         "1202_order_created_idx_concurrently_atomic",
         True,
         {"error": "NotSupportedError"},
+    ),
+    Case(
+        "concurrent-index-in-atomic",
+        "1102_order_created_idx_concurrently",
+        False,
+        {"error": None},
     ),
     # ML013: DROP INDEX queues for ACCESS EXCLUSIVE, and every query queues behind it.
     Case("remove-index", "1301_remove_order_number_idx", True, LOCKED),
@@ -452,6 +476,13 @@ CASES = (
         {**LOCKED, "scanned": ["shop_booking"]},
         table="shop_booking",
     ),
+    Case(
+        "add-exclusion-constraint",
+        "1902_slot_no_overlap_new_table",
+        False,
+        {"error": None, "locks": {}},
+        table="shop_slot",
+    ),
     # ML020: rows changed before an ALTER TABLE of a table with deferred constraints.
     Case(
         "run-python-with-schema-changes",
@@ -522,7 +553,26 @@ CASES = (
     Case(
         "add-generated-field", "2401_order_line_total_stored", True, {**LOCKED, "rewritten": True}
     ),
+    # ... in the CreateModel of a new table, no existing table is locked.
+    Case(
+        "add-generated-field",
+        "2402_line_new_table_stored",
+        False,
+        {"error": None, "locks": {}},
+        table="shop_line",
+    ),
 )
+
+
+#: Rules whose claims are about Django alone (it refuses to unapply a migration), not PostgreSQL.
+NOT_ABOUT_POSTGRES = frozenset({"run-python-without-reverse", "run-sql-without-reverse"})
+
+
+def test_every_rule_about_postgres_has_a_reported_and_a_quiet_case() -> None:
+    for rule in OPERATION_RULES:
+        if rule.name not in NOT_ABOUT_POSTGRES:
+            verdicts = {case.reported for case in CASES if case.rule == rule.name}
+            assert verdicts == {True, False}, f"{rule.name}: cases {verdicts or 'missing'}"
 
 
 @cache
