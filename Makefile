@@ -64,6 +64,12 @@ pytest-django60: $(VENV60)/.installed
 pytest-django61: $(VENV61)/.installed
 	$(VENV61)/bin/python -m pytest -m django
 
+## Only the lint rules' PostgreSQL suite (part of `pytest`): a throwaway PostgreSQL server runs the
+## SQL Django emits for each rule's examples and confirms each claim (needs Debian's postgresql).
+.PHONY: pytest-postgres
+pytest-postgres: $(VENV)/.installed
+	$(PY) -m pytest tests/postgres
+
 vscode: $(VENV)/.installed
 	vscode-extension/scripts/ci.sh $(abspath $(PY))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
+from manifest_core.lint.values import MISSING, Call
 from manifest_core.model import Severity
 
 from .common import constraint_kind, name_of, together
@@ -15,12 +16,14 @@ def check(site: Site, ctx: MigrationContext) -> None:
         model = ctx.existing_table(site)
         if model is None:
             return
-        name = name_of(site.op.param("constraint"))
+        constraint = site.op.param("constraint")
+        name = name_of(constraint)
+        blocked = "writes to" if _built_as_index(constraint) else "reads and writes of"
         ctx.report(
             RULE,
             site.op.head_span,
             f"adds unique constraint {name or '(unnamed)'} to {ctx.table(model)}: its unique "
-            "index is built while writes to the table are blocked",
+            f"index is built while {blocked} the table are blocked",
             site,
         )
         return
@@ -47,9 +50,28 @@ def check(site: Site, ctx: MigrationContext) -> None:
             RULE,
             site.op.value_span("unique_together") or site.op.head_span,
             f"adds a unique constraint on ({', '.join(fields)}) to {ctx.table(model)}: its unique "
-            "index is built while writes to the table are blocked",
+            "index is built while reads and writes of the table are blocked",
             site,
         )
+
+
+#: UniqueConstraint arguments that make Django write CREATE UNIQUE INDEX instead of a constraint.
+_INDEX_ONLY = ("condition", "include", "opclasses")
+
+
+def _built_as_index(constraint: object) -> bool:
+    """Whether Django creates the constraint as a CREATE UNIQUE INDEX (SHARE lock) rather than
+    ALTER TABLE ... ADD CONSTRAINT ... UNIQUE (ACCESS EXCLUSIVE): with a condition, included
+    columns, operator classes or expressions."""
+    if not isinstance(constraint, Call):
+        return False
+    if constraint.args:
+        return True
+    for name in _INDEX_ONLY:
+        value = constraint.kw(name, None)
+        if value is not None and value is not MISSING and value not in ((), []):
+            return True
+    return False
 
 
 RULE = Rule(
@@ -58,9 +80,12 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="adds a unique constraint (UniqueConstraint, unique_together) to an existing table",
     why=(
-        "A unique constraint is enforced by a unique index, which ALTER TABLE ... ADD CONSTRAINT "
-        "(or CREATE UNIQUE INDEX, for conditional constraints) builds while blocking every write "
-        "to the table. It also fails halfway through if existing rows are not unique."
+        "A unique constraint is enforced by a unique index, built by reading the whole table. "
+        "For a UniqueConstraint on fields and for unique_together, Django runs ALTER TABLE ... ADD "
+        "CONSTRAINT ... UNIQUE, which holds an ACCESS EXCLUSIVE lock for the build: no reads, no "
+        "writes. With a condition, included columns, operator classes or expressions, it runs "
+        "CREATE UNIQUE INDEX, whose SHARE lock lets reads go on but blocks every write. Either "
+        "fails halfway through if existing rows are not unique."
     ),
     safe=(
         "Build the unique index first with CREATE UNIQUE INDEX CONCURRENTLY (RunSQL, in a "

@@ -105,13 +105,14 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="changes the type of an existing column, which rewrites the table",
     why=(
-        "ALTER COLUMN ... TYPE rewrites the whole table and rebuilds its indexes while holding "
-        "an ACCESS EXCLUSIVE lock, unless the old type converts to the new one without looking at "
-        "the data. The conversions that are free: a longer `max_length` (or none), varchar to "
-        "text, and a larger decimal precision at the same scale. Everything else, such as "
-        "integer to bigint, a shorter `max_length`, text to varchar, or a new collation, locks "
-        "the table for the duration of a rewrite, and the code still running may not understand "
-        "the new type."
+        "ALTER COLUMN ... TYPE holds an ACCESS EXCLUSIVE lock (no reads, no writes) and, unless "
+        "the old type converts to the new one without looking at the data, rewrites the whole "
+        "table and rebuilds its indexes under it. The conversions that rewrite nothing, so the "
+        "lock is brief: a longer `max_length` (or none), varchar to text, and a larger decimal "
+        "precision at the same scale. Everything else, such as integer to bigint, a shorter "
+        "`max_length` or text to varchar, locks the table for the duration of a rewrite, and the "
+        "code still running may not understand the new type. A new collation rewrites nothing, "
+        "but rebuilds every index on the column, reading the whole table under the same lock."
     ),
     safe=(
         "Add a new column with the new type, write to both, backfill in batches, switch reads "

@@ -63,8 +63,9 @@ RULE = Rule(
     why=(
         "Raw SQL gets no help from Django. DROP TABLE / DROP COLUMN and renames break the code "
         "still running during the deploy; ALTER COLUMN ... TYPE rewrites the table under an "
-        "ACCESS EXCLUSIVE lock; CREATE INDEX (and REINDEX) without CONCURRENTLY block writes "
-        "while the index is built, DROP INDEX without it queues every query; SET NOT NULL and "
+        "ACCESS EXCLUSIVE lock; CREATE INDEX without CONCURRENTLY blocks writes while the index "
+        "is built, and REINDEX reads too (queries planned on the table wait for the index's "
+        "ACCESS EXCLUSIVE lock); DROP INDEX without it queues every query; SET NOT NULL and "
         "ADD CONSTRAINT CHECK/FOREIGN KEY without NOT VALID scan the table under lock. Only "
         "string literals are checked (module-level constants are followed)."
     ),

@@ -6,19 +6,77 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def first_customer():
+    return 1
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("add_foreign_key", "0001_initial"),
     ]
 
     operations = [
-        # unsafe: a validated foreign key (and its index) on an existing table
+        # safe: a new nullable column without a default is all NULL, PostgreSQL checks no row
+        # (its index still blocks writes)
         migrations.AddField(
             model_name="order",
             name="customer",
-            field=models.ForeignKey(  # expect: add-foreign-key, add-index
+            field=models.ForeignKey(  # expect: add-index
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
+                to="add_foreign_key.customer",
+            ),
+        ),
+        # safe: an explicit default=None is no default either
+        migrations.AddField(
+            model_name="order",
+            name="buyer",
+            field=models.ForeignKey(
+                db_index=False,
+                default=None,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="add_foreign_key.customer",
+            ),
+        ),
+        # unsafe: the one-off default makemigrations asks for fills every row: all are checked
+        # (and the column is NOT NULL without a database default)
+        migrations.AddField(
+            model_name="order",
+            name="owner",
+            field=models.ForeignKey(  # expect: add-not-null-field
+                db_index=False,
+                default=1,  # expect: add-foreign-key
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="add_foreign_key.customer",
+            ),
+            preserve_default=False,
+        ),
+        # unsafe: a database default fills every row too
+        migrations.AddField(
+            model_name="order",
+            name="agent",
+            field=models.ForeignKey(
+                db_default=1,  # expect: add-foreign-key
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="add_foreign_key.customer",
+            ),
+        ),
+        # unsafe: a default the linter cannot read is a default all the same
+        migrations.AddField(
+            model_name="order",
+            name="manager",
+            field=models.ForeignKey(
+                db_index=False,
+                default=first_customer,  # expect: add-foreign-key
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
                 to="add_foreign_key.customer",
             ),
         ),

@@ -1,0 +1,12 @@
+# mypy: ignore-errors
+# ruff: noqa
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.AlterField(
+            model_name="order", name="total", field=models.IntegerField(default=0, null=True)
+        ),
+    ]

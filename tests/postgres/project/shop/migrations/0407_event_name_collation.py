@@ -1,0 +1,15 @@
+# mypy: ignore-errors
+# ruff: noqa
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.AlterField(
+            model_name="event",
+            name="name",
+            field=models.CharField(db_collation="C", max_length=100),
+        ),
+    ]

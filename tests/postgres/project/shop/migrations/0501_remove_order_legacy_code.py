@@ -1,0 +1,11 @@
+# mypy: ignore-errors
+# ruff: noqa
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.RemoveField(model_name="order", name="legacy_code"),
+    ]

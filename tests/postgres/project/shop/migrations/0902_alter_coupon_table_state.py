@@ -1,0 +1,12 @@
+# mypy: ignore-errors
+# ruff: noqa
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AlterModelTable(name="coupon", table="shop_vouchers")]
+        ),
+    ]

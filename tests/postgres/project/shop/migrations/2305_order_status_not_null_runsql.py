@@ -1,0 +1,13 @@
+# mypy: ignore-errors
+# ruff: noqa
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.RunSQL(
+            'ALTER TABLE "shop_order" ALTER COLUMN "status" SET NOT NULL', reverse_sql="SELECT 1"
+        ),
+    ]
