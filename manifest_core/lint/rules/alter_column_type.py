@@ -57,8 +57,9 @@ def check(site: Site, ctx: MigrationContext) -> None:
             ctx.unknown_prior(
                 site,
                 span,
-                f"cannot tell whether the column type changes: the column changes from "
-                f"{_describe(old_type)} to {_describe(new_type)}",
+                "cannot tell whether the column type changes: the column held "
+                f"{_describe(old_type)} and now holds {_describe(new_type)} (the type of a key "
+                "is the type of the field it points at, in another app's state)",
             )
         return
     reason = type_change(old_type, new_type)
@@ -79,8 +80,11 @@ def _relation(column_type: ColumnType) -> bool:
 
 def _describe(column_type: ColumnType) -> str:
     if _relation(column_type):
-        return "a key of " + column_type.base.removeprefix("key of ")
-    return str(column_type)
+        target = column_type.base.removeprefix("key of ")
+        if column_type.params:
+            return f'the field "{column_type.params[0]}" of {target}'
+        return f"the primary key of {target}"
+    return f"{column_type} values"
 
 
 def _type_arguments(view: FieldView) -> dict[str, object]:
