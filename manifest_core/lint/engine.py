@@ -131,7 +131,8 @@ def lint_parsed(
         enabled=settings.enabled,
     )
     for note in parsed.notes:
-        ctx.report(UNREADABLE_ARGUMENT, note.span, note.message)
+        rule = UNPARSABLE_MIGRATION if note.kind == "unlintable" else UNREADABLE_ARGUMENT
+        ctx.report(rule, note.span, note.message)
     for site in sites:
         op = site.op
         if not op.known:

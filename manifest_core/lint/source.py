@@ -25,8 +25,9 @@ _ATTRIBUTES = ("operations", "atomic", "dependencies", "replaces", "initial")
 
 @dataclass(frozen=True)
 class ParseNote:
-    """A reason part of a migration could not be read: ``kind`` is ``unparsable`` or
-    ``unreadable``."""
+    """A reason part of a migration could not be read: ``kind`` is ``unparsable`` (nothing can
+    be linted), ``unlintable`` (its operations, or some of them, cannot be read: the migration is
+    not linted, or not wholly) or ``unreadable`` (one value)."""
 
     kind: str
     span: Span | None
@@ -173,7 +174,7 @@ class _ModuleReader:
         if migration is None:
             self.notes.append(
                 ParseNote(
-                    "unreadable",
+                    "unlintable",
                     Span(1, 0, 1, 0),
                     "defines no Migration class the linter can read: nothing to lint",
                 )
@@ -312,7 +313,7 @@ class _ModuleReader:
     def _unreadable_operations(self, node: ast.AST) -> None:
         self.notes.append(
             ParseNote(
-                "unreadable",
+                "unlintable",
                 self.evaluator.span(node),
                 "Migration.operations is not a literal list: its operations cannot be linted",
             )
@@ -380,7 +381,7 @@ class _ModuleReader:
         if elements is None:
             self.notes.append(
                 ParseNote(
-                    "unreadable",
+                    "unlintable",
                     self.evaluator.span(value),
                     f"{name} is not a literal list: its operations cannot be linted",
                 )
