@@ -30,7 +30,7 @@ from .rules.notes import (
 )
 from .settings import LintSettings
 from .source import ParsedMigration, parse_source
-from .state import AppState, apply_operation
+from .state import AppState, apply_operation, record_sql_tables
 from .suppress import Suppression, find_suppressions
 
 _SUPPRESSION_NOTES = frozenset(
@@ -92,11 +92,15 @@ def _walk(
         nested = (*parents, op)
         if op.known and op.kind == "SeparateDatabaseAndState":
             _walk(sites, op.database_operations, state, database, nested, key, swappable)
+            if database:
+                state = record_sql_tables(state, op, key)
             state = _walk(sites, op.state_operations, state, False, nested, key, swappable)
         elif op.known and op.kind == "RunSQL" and op.state_operations:
+            if database:
+                state = record_sql_tables(state, op, key)
             state = _walk(sites, op.state_operations, state, False, nested, key, swappable)
         else:
-            state = apply_operation(state, op, key, swappable)
+            state = apply_operation(state, op, key, swappable, database=database)
     return state
 
 

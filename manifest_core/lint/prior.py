@@ -325,6 +325,7 @@ def _caveat(state: AppState, text: str) -> AppState:
         state.retired_tables,
         state.retired_columns,
         (*state.caveats, text),
+        state.sql_tables,
     )
 
 

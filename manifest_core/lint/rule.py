@@ -195,6 +195,13 @@ class MigrationContext:
             return True
         return self.new_tables_on_branch and model.created_by in self.new_migrations
 
+    def is_new_key(self, key: Key | None) -> bool:
+        """Whether what migration ``key`` created is new (this migration, or per ``new-tables``
+        a migration new on this branch)."""
+        if key is None:
+            return False
+        return key == self.key or (self.new_tables_on_branch and key in self.new_migrations)
+
     def model_of(self, site: Site, param: str = "model_name") -> ModelState | None:
         """The model an operation names, or ``None`` after reporting why it is not known."""
         name = site.op.param(param)

@@ -170,6 +170,8 @@ class _ModuleReader:
                         migration = stmt
         for name in assigned_twice:
             constants.pop(name, None)
+        if migration is not None:
+            constants.update(_class_constants(migration))
         self.evaluator = Evaluator(self.text, self.index, imports, constants, frozenset(local))
         if migration is None:
             self.notes.append(
@@ -410,6 +412,32 @@ class _ModuleReader:
                     elif isinstance(arg, str):
                         result.append((arg.split(".", 1)[0], "__first__", ""))
         return tuple(result)
+
+
+def _class_constants(node: ast.ClassDef) -> dict[str, ast.expr]:
+    """Names the class body assigns exactly once (``state_operations = [...]``): the class's own
+    expressions, such as its ``operations``, see them before the module's names."""
+    found: dict[str, ast.expr] = {}
+    twice: set[str] = set()
+    for stmt in node.body:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign):
+            targets, value = list(stmt.targets), stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            targets, value = [stmt.target], stmt.value
+        elif isinstance(stmt, ast.AugAssign):
+            targets = [stmt.target]
+        for target in targets:
+            if not isinstance(target, ast.Name) or target.id in _ATTRIBUTES:
+                continue
+            if target.id in found or value is None:
+                twice.add(target.id)
+            if value is not None:
+                found[target.id] = value
+    for name in twice:
+        found.pop(name, None)
+    return found
 
 
 def _assigned_value(statements: list[ast.stmt]) -> list[ast.expr]:

@@ -171,6 +171,19 @@ class _Cursor:
         return last
 
 
+def created_table(statement: Statement) -> str | None:
+    """The table a ``CREATE [TEMP|UNLOGGED] TABLE [IF NOT EXISTS] name`` statement creates."""
+    c = _Cursor(statement.tokens)
+    if not c.accept("CREATE"):
+        return None
+    for word in ("TEMPORARY", "TEMP", "UNLOGGED", "GLOBAL", "LOCAL"):
+        c.accept(word)
+    if not c.accept("TABLE"):
+        return None
+    c.accept("IF", "NOT", "EXISTS")
+    return c.name()
+
+
 def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
     """The dangerous parts of one statement. ``new_tables`` collects tables it creates."""
     tokens = statement.tokens

@@ -102,6 +102,8 @@ class AppState:
     retired_columns: Mapping[tuple[str, str], Key] = field(default_factory=dict)
     #: Why the state may be incomplete: operations the linter could not replay.
     caveats: tuple[str, ...] = ()
+    #: Tables created by raw SQL (``RunSQL("CREATE TABLE ...")``), with the migration that did.
+    sql_tables: Mapping[str, Key] = field(default_factory=dict)
 
     def model(self, name: object) -> ModelState | None:
         if not isinstance(name, str):
@@ -118,6 +120,7 @@ class _Builder:
         self.retired_tables = state.retired_tables
         self.retired_columns = state.retired_columns
         self.caveats = list(state.caveats)
+        self.sql_tables = state.sql_tables
 
     def retire_table(self, table: str, key: Key) -> None:
         tables = dict(self.retired_tables)
@@ -129,13 +132,23 @@ class _Builder:
         columns[(table, column)] = key
         self.retired_columns = columns
 
+    def sql_table(self, table: str, key: Key) -> None:
+        tables = dict(self.sql_tables)
+        tables[table] = key
+        self.sql_tables = tables
+
     def caveat(self, text: str) -> None:
         if text not in self.caveats:
             self.caveats.append(text)
 
     def freeze(self) -> AppState:
         return AppState(
-            self.app, self.models, self.retired_tables, self.retired_columns, tuple(self.caveats)
+            self.app,
+            self.models,
+            self.retired_tables,
+            self.retired_columns,
+            tuple(self.caveats),
+            self.sql_tables,
         )
 
 
@@ -148,21 +161,76 @@ def apply_operations(
     """The state after ``operations`` of migration ``key`` (their ``state_forwards``)."""
     builder = _Builder(state)
     for operation in operations:
-        _apply(builder, operation, key, swappable)
+        _apply(builder, operation, key, swappable, True)
     return builder.freeze()
 
 
 def apply_operation(
-    state: AppState, operation: Operation, key: Key, swappable: Mapping[str, str]
+    state: AppState,
+    operation: Operation,
+    key: Key,
+    swappable: Mapping[str, str],
+    *,
+    database: bool = True,
 ) -> AppState:
-    return apply_operations(state, (operation,), key, swappable)
+    """The state after one operation; ``database=False`` inside ``state_operations`` (a
+    ``CreateModel`` there adopts a table that exists already: it is not new)."""
+    builder = _Builder(state)
+    _apply(builder, operation, key, swappable, database)
+    return builder.freeze()
+
+
+def record_sql_tables(state: AppState, operation: Operation, key: Key) -> AppState:
+    """The state with the tables a ``RunSQL``'s SQL creates (nested in
+    ``SeparateDatabaseAndState.database_operations`` too) recorded as created by ``key``."""
+    builder = _Builder(state)
+    _record_sql(builder, operation, key)
+    return builder.freeze()
+
+
+def _record_sql(b: _Builder, op: Operation, key: Key) -> None:
+    if not op.known:
+        return
+    if op.kind == "SeparateDatabaseAndState":
+        for inner in op.database_operations:
+            _record_sql(b, inner, key)
+    elif op.kind == "RunSQL":
+        for table in sql_created_tables(op.param("sql")):
+            b.sql_table(table, key)
+
+
+def sql_created_tables(value: object) -> list[str]:
+    """The tables a RunSQL ``sql`` argument creates (``CREATE TABLE``), if it is literal."""
+    from .sql import created_table, split_statements
+
+    strings: list[str] = []
+    if isinstance(value, str):
+        strings = [value]
+    elif isinstance(value, tuple):
+        for item in value:
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, tuple) and item and isinstance(item[0], str):
+                strings.append(item[0])
+    tables: list[str] = []
+    for text in strings:
+        lowered = text.lower()
+        if "create" not in lowered or "table" not in lowered:
+            continue
+        for statement in split_statements(text):
+            table = created_table(statement)
+            if table is not None:
+                tables.append(table)
+    return tables
 
 
 def _where(key: Key) -> str:
     return f"{key[0]}.{key[1]}"
 
 
-def _apply(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -> None:
+def _apply(
+    b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str], database: bool
+) -> None:
     if not op.known:
         b.caveat(f"{_where(key)} uses {op.text or 'an expression'}, which the linter cannot replay")
         return
@@ -171,8 +239,13 @@ def _apply(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -
         return
     kind = op.kind
     if kind in ("SeparateDatabaseAndState", "RunSQL"):
+        if database:
+            _record_sql(b, op, key)
         for inner in op.state_operations:
-            _apply(b, inner, key, swappable)
+            _apply(b, inner, key, swappable, False)
+        return
+    if kind == "CreateModel" and not database:
+        _adopt_model(b, op, key, swappable)
         return
     handler = _HANDLERS.get(kind)
     if handler is not None:
@@ -216,6 +289,21 @@ def _create_model(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, 
     elif options not in (None, MISSING):
         complete = False
     b.models[name.lower()] = ModelState(name, fields, options_map, key, complete)
+
+
+def _adopt_model(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -> None:
+    """A ``CreateModel`` in ``state_operations``: the model takes over a table that exists, so
+    the table is as new as whatever created it (raw SQL on this branch), else not new."""
+    _create_model(b, op, key, swappable)
+    name = op.param("name")
+    model = b.models.get(name.lower()) if isinstance(name, str) else None
+    if model is None:
+        return
+    table = model.table(b.app)
+    created_by = b.sql_tables.get(table) if isinstance(table, str) else None
+    b.models[model.lower] = ModelState(
+        model.name, model.fields, model.options, created_by, model.complete
+    )
 
 
 def _delete_model(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -> None:

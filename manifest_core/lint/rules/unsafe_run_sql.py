@@ -45,6 +45,8 @@ def check(site: Site, ctx: MigrationContext) -> None:
             model = _model_with_table(ctx, state, found.table)
             if model is not None and ctx.is_new_model(model):
                 continue  # a table created in this migration, or on this branch
+            if model is None and ctx.is_new_key(state.sql_tables.get(found.table)):
+                continue  # a table raw SQL created in this migration, or on this branch
             retired = state.retired_tables.get(found.table)
             if found.kind == "drop-table" and model is None and retired and _deployed(ctx, retired):
                 continue  # the models stopped using it in a migration already deployed
