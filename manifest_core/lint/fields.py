@@ -318,7 +318,7 @@ class FieldView:
 def _not_literal(value: object) -> bool:
     """Whether a type argument is not a value the linter can compare: ``settings.X``, a call, an
     expression (never compare unknowns)."""
-    return value is not None and not isinstance(value, (int, float, str)) or is_unknown(value)
+    return (value is not None and not isinstance(value, (int, float, str))) or is_unknown(value)
 
 
 #: Positional parameters of field classes whose first arguments are not ``verbose_name``.

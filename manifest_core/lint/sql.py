@@ -213,7 +213,7 @@ def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
             ]
         for word in ("TEMPORARY", "TEMP", "UNLOGGED", "GLOBAL", "LOCAL"):
             c.accept(word)
-        if c.accept("TABLE"):
+        if c.accept("TABLE") or c.accept("SEQUENCE"):
             c.accept("IF", "NOT", "EXISTS")
             table = c.name()
             if table:
@@ -272,7 +272,72 @@ def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
         if table is None or table in new_tables:
             return []
         return _alter_table_actions(tokens, c.i, table)
+    if first in ("UPDATE", "DELETE"):
+        c.accept(first)
+        if first == "DELETE" and not c.accept("FROM"):
+            return []
+        c.accept("ONLY")
+        table = c.name()
+        if table is None or table in new_tables:
+            return []
+        verb = "updates" if first == "UPDATE" else "deletes"
+        return [Finding("dml", f"{verb} rows of {_quote(table)}", *span, table=table)]
+    if first == "DO":
+        findings: list[Finding] = []
+        for inner in block_statements(statement):
+            findings += classify(inner, new_tables)
+        return findings
     return []
+
+
+#: PL/pgSQL words after which a statement of a ``DO`` block's body starts.
+_BLOCK_STARTS = frozenset({"BEGIN", "THEN", "ELSE", "LOOP"})
+#: Statements the checks read, as they start inside a PL/pgSQL block.
+_COMMANDS = frozenset({"CREATE", "DROP", "ALTER", "REINDEX", "UPDATE", "DELETE"})
+
+
+def block_statements(statement: Statement) -> list[Statement]:
+    """The SQL statements inside a ``DO $$ ... $$`` block (PL/pgSQL): each piece of the body
+    between semicolons, from the command after ``BEGIN``/``THEN``/``ELSE``/``LOOP``, and the
+    literal SQL of ``EXECUTE '...'``. Offsets stay offsets in the whole script."""
+    body: Token | None = None
+    for token in statement.tokens[1:]:
+        if token.kind == "string" and token.text.startswith("$"):
+            body = token
+            break
+        if token.kind == "string":
+            return []  # a body in single quotes: its offsets would not map back
+    if body is None:
+        return []
+    match = _DOLLAR_RE.match(body.text)
+    if match is None:
+        return []
+    delimiter = match.group(0)
+    start = body.start + len(delimiter)
+    end = body.end - len(delimiter) if body.text.endswith(delimiter) else body.end
+    found: list[Statement] = []
+    sql = " " * start + body.text[len(delimiter) : end - body.start]
+    for piece in split_statements(sql):
+        tokens = piece.tokens
+        for i, token in enumerate(tokens):
+            before = tokens[i - 1].upper if i else ""
+            if i and before not in _BLOCK_STARTS:
+                continue
+            if token.upper in _COMMANDS:
+                rest = tokens[i:]
+                found.append(Statement(rest[0].start, rest[-1].end, rest))
+                break
+            if token.upper == "EXECUTE" and i + 1 < len(tokens):
+                literal = tokens[i + 1]
+                if (
+                    literal.kind == "string"
+                    and literal.text.startswith("'")
+                    and "''" not in (literal.text[1:-1])
+                ):
+                    inner = " " * (literal.start + 1) + literal.text[1:-1]
+                    found += split_statements(inner)
+                break
+    return found
 
 
 def _index_table(c: _Cursor) -> str | None:
@@ -375,6 +440,22 @@ def _alter_action(action: tuple[Token, ...], table: str) -> Finding | None:
         pairs = list(itertools.pairwise(words))
         not_valid = ("NOT", "VALID") in pairs
         using_index = ("USING", "INDEX") in pairs
+        if c.word() not in _CONSTRAINT_WORDS:
+            c.accept("COLUMN")
+            c.accept("IF", "NOT", "EXISTS")
+            column = c.name()
+            defaulted = any(w in ("DEFAULT", "GENERATED", *_SERIAL) for w in words)
+            if ("NOT", "NULL") in pairs and not defaulted and column is not None:
+                return Finding(
+                    "add-not-null-column",
+                    f"adds column {qtable}.{_quote(column)} NOT NULL without a DEFAULT: "
+                    "PostgreSQL refuses it on a table with rows, and on an empty one the inserts "
+                    "of the code still running fail",
+                    *span,
+                    table=table,
+                    column=column,
+                )
+            return None
         if c.accept("CONSTRAINT"):
             c.name()
         if c.word() == "CHECK" or (c.word() == "FOREIGN" and c.word(1) == "KEY"):
@@ -401,6 +482,10 @@ def _alter_action(action: tuple[Token, ...], table: str) -> Finding | None:
             )
         return None
     return None
+
+
+_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "CHECK", "FOREIGN", "UNIQUE", "PRIMARY", "EXCLUDE"})
+_SERIAL = ("SERIAL", "BIGSERIAL", "SMALLSERIAL", "SERIAL4", "SERIAL8", "SERIAL2")
 
 
 def _quote(name: str | None) -> str:

@@ -22,9 +22,7 @@ def check(site: Site, ctx: MigrationContext) -> None:
             model, name, field = found
             index = index_kind(ctx, site, field)
             if index:
-                _report_field(
-                    site, ctx, ctx.table(model), name, field, index, adding=ctx.atomic
-                )
+                _report_field(site, ctx, ctx.table(model), name, field, index, adding=ctx.atomic)
     elif kind == "AlterField":
         change = field_change(ctx, site)
         if change is None:

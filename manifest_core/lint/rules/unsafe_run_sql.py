@@ -20,6 +20,7 @@ _KINDS = frozenset(
         "alter-type",
         "set-not-null",
         "add-constraint",
+        "add-not-null-column",
     }
 )
 
@@ -29,6 +30,13 @@ def _model_with_table(ctx: MigrationContext, state: AppState, table: str) -> Mod
         if model.table(ctx.app) == table:
             return model
     return None
+
+
+def _sequence(name: str) -> bool:
+    """Whether a relation no model uses is named as PostgreSQL names the sequences it creates
+    (``<table>_<column>_seq``), or created by ``CREATE SEQUENCE`` earlier in the script (those
+    are never reported at all)."""
+    return name.endswith("_seq")
 
 
 def _deployed(ctx: MigrationContext, key: tuple[str, str]) -> bool:
@@ -47,6 +55,8 @@ def check(site: Site, ctx: MigrationContext) -> None:
                 continue  # a table created in this migration, or on this branch
             if model is None and ctx.is_new_key(state.sql_tables.get(found.table)):
                 continue  # a table raw SQL created in this migration, or on this branch
+            if found.kind == "rename-table" and model is None and _sequence(found.table):
+                continue  # ALTER TABLE accepts sequences: renaming one breaks no query
             retired = state.retired_tables.get(found.table)
             if found.kind == "drop-table" and model is None and retired and _deployed(ctx, retired):
                 continue  # the models stopped using it in a migration already deployed
