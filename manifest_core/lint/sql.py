@@ -184,6 +184,42 @@ def created_table(statement: Statement) -> str | None:
     return c.name()
 
 
+def not_null_checks(statement: Statement) -> list[tuple[str, str, str, str | None, bool]]:
+    """``ALTER TABLE t ADD CONSTRAINT n CHECK (c IS NOT NULL) [NOT VALID]``, ``VALIDATE
+    CONSTRAINT n`` and ``DROP CONSTRAINT n`` actions: (action, table, name, column, validated)."""
+    c = _Cursor(statement.tokens)
+    if not c.accept("ALTER", "TABLE"):
+        return []
+    c.accept("IF", "EXISTS")
+    c.accept("ONLY")
+    table = c.name()
+    if table is None:
+        return []
+    found: list[tuple[str, str, str, str | None, bool]] = []
+    while c.peek() is not None:
+        if c.accept("ADD", "CONSTRAINT"):
+            name = c.name()
+            if name is None or not c.accept("CHECK", "("):
+                continue
+            column = c.name()
+            if column is None or not c.accept("IS", "NOT", "NULL", ")"):
+                continue
+            validated = not c.accept("NOT", "VALID")
+            found.append(("add", table, name, column, validated))
+        elif c.accept("VALIDATE", "CONSTRAINT"):
+            name = c.name()
+            if name is not None:
+                found.append(("validate", table, name, None, True))
+        elif c.accept("DROP", "CONSTRAINT"):
+            c.accept("IF", "EXISTS")
+            name = c.name()
+            if name is not None:
+                found.append(("drop", table, name, None, False))
+        else:
+            c.i += 1
+    return found
+
+
 def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
     """The dangerous parts of one statement. ``new_tables`` collects tables it creates."""
     tokens = statement.tokens

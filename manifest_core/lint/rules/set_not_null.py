@@ -17,7 +17,16 @@ def check(site: Site, ctx: MigrationContext) -> None:
     new_null = flag(ctx, site, change.new, "null", change.new.null)
     if old_null is not True or new_null is not False:
         return
-    column = ctx.column_ref(change.model, change.new.column(change.name))
+    table, name = change.model.table(ctx.app), change.new.column(change.name)
+    if (
+        ctx.postgres_version >= 12
+        and isinstance(table, str)
+        and isinstance(name, str)
+        and site.state.validated_not_null(table, name)
+        and change.new.get("default", None) in (None, change.old.get("default", None))
+    ):
+        return  # a validated CHECK (column IS NOT NULL): SET NOT NULL skips the scan
+    column = ctx.column_ref(change.model, name)
     backfill = ""
     if change.new.get("default", MISSING) is not MISSING:
         backfill = (
@@ -57,6 +66,12 @@ RULE = Rule(
     check=check,
     not_reported=(
         "the column was already NOT NULL, or stays nullable",
+        (
+            "on PostgreSQL 12 and later, a validated CHECK (column IS NOT NULL) constraint "
+            "exists (AddConstraint, or AddConstraintNotValid then ValidateConstraint, or the "
+            "same in RunSQL), the documented safe path, and no new default makes Django update the "
+            "NULL rows first"
+        ),
         "a many-to-many field (no column)",
         NEW_TABLE,
         NO_TABLE,
