@@ -16,6 +16,7 @@ from manifest_core.model import DEFAULT_SWAPPABLE, Key, Span
 
 from .findings import FileResult, Finding, SuppressedFinding
 from .fixes import suppression_point
+from .framework import SAFE_WITH_ZERO_DOWNTIME, ZERO_DOWNTIME
 from .operations import Operation
 from .rule import Hit, MigrationContext, Rule, Site
 from .rules import OPERATION_RULES, find_rule, suggest
@@ -133,7 +134,10 @@ def lint_parsed(
         postgres_version=settings.postgres_version,
         sites=sites,
         enabled=settings.enabled,
+        schema_editor=settings.schema_editor,
+        post_deploy=parsed.flag(settings.post_deploy_attribute) is True,
     )
+    made_safe = SAFE_WITH_ZERO_DOWNTIME if settings.schema_editor == ZERO_DOWNTIME else frozenset()
     for note in parsed.notes:
         rule = UNPARSABLE_MIGRATION if note.kind == "unlintable" else UNREADABLE_ARGUMENT
         ctx.report(rule, note.span, note.message)
@@ -160,7 +164,7 @@ def lint_parsed(
                 site,
             )
     for rule in OPERATION_RULES:
-        if not settings.enabled(rule):
+        if not settings.enabled(rule) or rule.code in made_safe:
             continue
         if rule.check is not None:
             for site in sites:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from manifest_core.model import Key
 from manifest_core.project import Project
@@ -31,6 +32,9 @@ from .findings import FileResult
 from .settings import LintSettings
 from .source import ParsedMigration, parse_source
 from .state import AppState, apply_operations
+
+if TYPE_CHECKING:
+    from .framework import BaseClasses
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class LintSession:
         self._after: dict[Key, AppState] = {}
         self._order: _Order | None = None
         self._folders: dict[str, str] | None = None
+        self._base_classes: BaseClasses | None = None
 
     # -- files --
     def text(self, path: str) -> str | None:
@@ -84,8 +89,28 @@ class LintSession:
             text = self.text(path)
             if text is None:
                 return None
-            found = self._parsed[path] = parse_source(path, text)
+            found = self._parsed[path] = self._framework(parse_source(path, text))
         return found
+
+    def _framework(self, parsed: ParsedMigration) -> ParsedMigration:
+        """The migration with what its base classes in the repository set (``atomic = False``,
+        a post-deploy marker), read statically."""
+        if not parsed.ok or not parsed.bases:
+            return parsed
+        if self._base_classes is None:
+            from .framework import BaseClasses
+
+            self._base_classes = BaseClasses(
+                self.project.root, [app.path for app in self.project.apps.values()]
+            )
+        inherited = self._base_classes.flags(parsed.bases)
+        if not inherited:
+            return parsed
+        flags = {**inherited, **dict(parsed.flags)}
+        atomic = parsed.atomic
+        if parsed.atomic_span is None and flags.get("atomic") is False:
+            atomic = False
+        return replace(parsed, flags=tuple(flags.items()), atomic=atomic)
 
     def reset_states(self) -> None:
         """Forget the replayed states, keeping the parsed files (settings or the graph changed)."""
@@ -276,7 +301,7 @@ class LintSession:
         The prior state follows the buffer's own ``dependencies``, so editing them is reflected
         at once. ``app`` defaults to the app whose migrations folder holds ``path``.
         """
-        parsed = parse_source(path, text)
+        parsed = self._framework(parse_source(path, text))
         label = app or self.app_of(path)
         key: Key = (label or "", migration_name(path))
         if label is None:

@@ -124,6 +124,8 @@ class MigrationContext:
         postgres_version: int,
         sites: list[Site],
         enabled: Callable[[Rule], bool],
+        schema_editor: str = "django",
+        post_deploy: bool = False,
     ) -> None:
         self.parsed = parsed
         self.path = parsed.path
@@ -135,6 +137,11 @@ class MigrationContext:
         self.postgres_version = postgres_version
         self.sites = sites
         self.enabled = enabled
+        #: The schema editor running the migrations (the ``schema-editor`` setting).
+        self.schema_editor = schema_editor
+        #: Whether the migration runs after the new code is deployed (its post-deploy marker):
+        #: the code still running then is the new code.
+        self.post_deploy = post_deploy
         self.hits: list[Hit] = []
         self._seen: set[tuple[str, Span, str]] = set()
         #: Per-migration memo for rules (keyed by the rule's own keys).

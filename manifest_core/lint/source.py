@@ -19,6 +19,10 @@ from manifest_core.text import LineIndex, find_conflicts, parse_module
 from .operations import Operation, bind, classify
 from .values import MISSING, Call, Evaluator, Name
 
+#: Django's own ``Migration`` base class, as imported.
+_DJANGO_MIGRATION = frozenset(
+    {"django.db.migrations.Migration", "django.db.migrations.migration.Migration"}
+)
 #: Class-level attributes of ``Migration`` the linter reads.
 _ATTRIBUTES = ("operations", "atomic", "dependencies", "replaces", "initial")
 
@@ -60,8 +64,21 @@ class ParsedMigration:
     from_imports: tuple[tuple[int, str], ...] = ()
     #: A one-line ``from django.contrib.postgres.operations import ...``: its span and names.
     postgres_import: tuple[Span, tuple[str, ...]] | None = None
+    #: Class-level ``name = True|False`` of ``Migration`` and the base classes the linter could
+    #: follow (``atomic``, a post-deploy marker such as ``is_post_deployment``...).
+    flags: tuple[tuple[str, bool], ...] = ()
+    #: Base classes of ``Migration`` defined outside the module, other than Django's
+    #: ``Migration``, as qualified names (``project.migrations.CheckedMigration``): a
+    #: :class:`~.prior.LintSession` follows them into the repository.
+    bases: tuple[str, ...] = ()
     notes: tuple[ParseNote, ...] = ()
     line_index: LineIndex | None = field(default=None, repr=False, compare=False)
+
+    def flag(self, name: str) -> bool | None:
+        for key, value in self.flags:
+            if key == name:
+                return value
+        return None
 
     def imported(self, name: str) -> str | None:
         for key, value in self.imports:
@@ -223,6 +240,7 @@ class _ModuleReader:
             replaces = tuple(
                 (d[0], d[1]) for d in self._dependencies(_assigned_value(attributes["replaces"]))
             )
+        flags, bases = self._flags(migration, classes, frozenset())
         return ParsedMigration(
             self.path,
             self.name,
@@ -231,6 +249,8 @@ class _ModuleReader:
             last_import_line=last_import_line,
             from_imports=tuple(from_imports),
             postgres_import=postgres_import,
+            flags=tuple(flags.items()),
+            bases=tuple(bases),
             operations=operations,
             atomic=atomic,
             atomic_span=atomic_span,
@@ -265,6 +285,41 @@ class _ModuleReader:
                 elif stmt.value is not None:
                     found[target.id] = [stmt]
         return found
+
+    def _flags(
+        self, node: ast.ClassDef, classes: dict[str, ast.ClassDef], seen: frozenset[str]
+    ) -> tuple[dict[str, bool], list[str]]:
+        """Class-level boolean literals, the class's own over its bases', and the bases defined
+        elsewhere (to follow into the repository)."""
+        flags: dict[str, bool] = {}
+        external: list[str] = []
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id in classes and base.id not in seen:
+                found, more = self._flags(classes[base.id], classes, seen | {node.name})
+                for key, value in found.items():
+                    flags.setdefault(key, value)
+                external += more
+                continue
+            dotted = self.evaluator.dotted(base)
+            if dotted is None:
+                continue
+            qualname = self.evaluator.resolve(dotted)
+            if qualname not in _DJANGO_MIGRATION:
+                external.append(qualname)
+        own: dict[str, bool] = {}
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name) and isinstance(stmt.value.value, bool):
+                        own[target.id] = stmt.value.value
+            elif (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, bool)
+            ):
+                own[stmt.target.id] = stmt.value.value
+        return {**flags, **own}, external
 
     def _class_span(self, node: ast.ClassDef) -> Span:
         line = node.lineno

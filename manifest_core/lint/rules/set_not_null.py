@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from manifest_core.lint.framework import ZERO_DOWNTIME
 from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING
 from manifest_core.model import Severity
@@ -18,12 +19,15 @@ def check(site: Site, ctx: MigrationContext) -> None:
     if old_null is not True or new_null is not False:
         return
     table, name = change.model.table(ctx.app), change.new.column(change.name)
+    backfills = change.new.get("default", None) not in (None, change.old.get("default", None))
+    if ctx.schema_editor == ZERO_DOWNTIME and not backfills:
+        return  # it adds CHECK (column IS NOT NULL) NOT VALID, validates it, then SET NOT NULL
     if (
         ctx.postgres_version >= 12
         and isinstance(table, str)
         and isinstance(name, str)
         and site.state.validated_not_null(table, name)
-        and change.new.get("default", None) in (None, change.old.get("default", None))
+        and not backfills
     ):
         return  # a validated CHECK (column IS NOT NULL): SET NOT NULL skips the scan
     column = ctx.column_ref(change.model, name)
@@ -69,8 +73,13 @@ RULE = Rule(
         (
             "on PostgreSQL 12 and later, a validated CHECK (column IS NOT NULL) constraint "
             "exists (AddConstraint, or AddConstraintNotValid then ValidateConstraint, or the "
-            "same in RunSQL), the documented safe path, and no new default makes Django update the "
-            "NULL rows first"
+            "same in RunSQL), the documented safe path, and no new default makes Django "
+            "update the NULL rows first"
+        ),
+        (
+            "with the django-pg-zero-downtime-migrations schema editor (the `schema-editor` "
+            "setting), which takes that path itself, unless a new default makes Django update "
+            "the NULL rows first"
         ),
         "a many-to-many field (no column)",
         NEW_TABLE,

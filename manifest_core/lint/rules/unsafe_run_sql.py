@@ -49,6 +49,8 @@ def check(site: Site, ctx: MigrationContext) -> None:
     for found, span in sql_findings(ctx, site):
         if found.kind not in _KINDS:
             continue
+        if ctx.post_deploy and found.kind in ("drop-table", "drop-column"):
+            continue  # runs after the deploy: no code still running uses what is dropped
         if found.table is not None:
             model = _model_with_table(ctx, state, found.table)
             if model is not None and ctx.is_new_model(model):

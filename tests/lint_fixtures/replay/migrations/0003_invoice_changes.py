@@ -17,7 +17,9 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="invoice",
             name="id",
-            field=models.BigAutoField(primary_key=True, serialize=False),  # expect: alter-column-type
+            field=models.BigAutoField(
+                primary_key=True, serialize=False
+            ),  # expect: alter-column-type
         ),
         # unsafe: an index on the adopted table
         migrations.AddIndex(  # expect: add-index
@@ -28,6 +30,8 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="order",
             name="code",
-            field=models.CharField(max_length=settings.ORDER_CODE_LENGTH),  # expect: unreadable-argument
+            field=models.CharField(
+                max_length=settings.ORDER_CODE_LENGTH
+            ),  # expect: unreadable-argument
         ),
     ]
