@@ -17,9 +17,9 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="invoice",
             name="id",
-            field=models.BigAutoField(
+            field=models.BigAutoField(  # expect: alter-column-type
                 primary_key=True, serialize=False
-            ),  # expect: alter-column-type
+            ),
         ),
         # unsafe: an index on the adopted table
         migrations.AddIndex(  # expect: add-index
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
             model_name="order",
             name="code",
             field=models.CharField(
-                max_length=settings.ORDER_CODE_LENGTH
-            ),  # expect: unreadable-argument
+                max_length=settings.ORDER_CODE_LENGTH,  # expect: unreadable-argument
+            ),
         ),
     ]

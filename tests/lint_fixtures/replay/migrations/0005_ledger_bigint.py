@@ -16,9 +16,9 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="ledger",
             name="id",
-            field=models.BigAutoField(
+            field=models.BigAutoField(  # expect: alter-column-type
                 primary_key=True, serialize=False
-            ),  # expect: alter-column-type
+            ),
         ),
         # safe: the tag table was created on this branch by raw SQL
         migrations.AddIndex(
