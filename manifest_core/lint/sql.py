@@ -22,30 +22,53 @@ import re
 from dataclasses import dataclass
 
 _DOLLAR_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+#: One token (or comment, or statement end) at a time: a single regex match per token.
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
+    | (?P<comment>--[^\n]*)
+    | (?P<block>/\*)
+    | (?P<dollar>\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)
+    | (?P<semicolon>;)
     | (?P<ident>"(?:[^"]|"")*")
     | (?P<string>'(?:[^']|'')*')
     | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
     | (?P<number>\d+(?:\.\d+)?)
-    | (?P<op>[(),.;=<>!:+\-*/\[\]|&%~^@#?{}])
+    | (?P<op>[(),.=<>!:+\-*/\[\]|&%~^@#?{}$])
     | (?P<other>.)
     """,
     re.X | re.S,
 )
 
 
-@dataclass(frozen=True)
 class Token:
-    text: str
-    start: int
-    end: int
-    kind: str  #: ``word``, ``ident``, ``string``, ``number``, ``op`` or ``other``
+    """One token: ``kind`` is ``word``, ``ident``, ``string``, ``number``, ``op`` or ``other``;
+    offsets are positions in the SQL string. Immutable in use (a plain slotted class: a script
+    has thousands and they are made on every keystroke)."""
 
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else self.text
+    __slots__ = ("end", "kind", "start", "text", "upper")
+
+    def __init__(self, text: str, start: int, end: int, kind: str) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.kind = kind
+        #: The text upper-cased for a keyword comparison (words only).
+        self.upper = text.upper() if kind == "word" else text
+
+    def __repr__(self) -> str:
+        return f"Token({self.text!r}, {self.start}, {self.end}, {self.kind!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and (self.text, self.start, self.end, self.kind) == (
+            other.text,
+            other.start,
+            other.end,
+            other.kind,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.start, self.end, self.kind))
 
     @property
     def name(self) -> str:
@@ -78,42 +101,35 @@ def split_statements(sql: str) -> list[Statement]:
     """The statements of a script, without comments, each with its offsets."""
     statements: list[Statement] = []
     tokens: list[Token] = []
-    start: int | None = None
     position = 0
     length = len(sql)
+    match_at = _TOKEN_RE.match
     while position < length:
-        char = sql[position]
-        if sql.startswith("--", position):
-            newline = sql.find("\n", position)
-            position = length if newline < 0 else newline + 1
+        match = match_at(sql, position)
+        assert match is not None  # the ``other`` alternative matches any character
+        kind = match.lastgroup
+        end = match.end()
+        if kind == "ws" or kind == "comment":
+            position = end
             continue
-        if sql.startswith("/*", position):
+        if kind == "block":
             position = _block_comment_end(sql, position)
             continue
-        if char == "$":
-            match = _DOLLAR_RE.match(sql, position)
-            if match:
-                close = sql.find(match.group(0), match.end())
-                end = length if close < 0 else close + len(match.group(0))
-                tokens.append(Token(sql[position:end], position, end, "string"))
-                start = position if start is None else start
-                position = end
-                continue
-        if char == ";":
-            if tokens and start is not None:
-                statements.append(Statement(start, tokens[-1].end, tuple(tokens)))
-            tokens, start = [], None
-            position += 1
+        if kind == "semicolon":
+            if tokens:
+                statements.append(Statement(tokens[0].start, tokens[-1].end, tuple(tokens)))
+            tokens = []
+            position = end
             continue
-        match = _TOKEN_RE.match(sql, position)
-        assert match is not None  # the ``other`` alternative matches any character
-        kind = match.lastgroup or "other"
-        if kind != "ws":
-            tokens.append(Token(match.group(0), position, match.end(), kind))
-            start = position if start is None else start
-        position = match.end()
-    if tokens and start is not None:
-        statements.append(Statement(start, tokens[-1].end, tuple(tokens)))
+        if kind == "dollar":
+            delimiter = match.group(0)
+            close = sql.find(delimiter, end)
+            end = length if close < 0 else close + len(delimiter)
+            kind = "string"
+        tokens.append(Token(sql[position:end], position, end, kind or "other"))
+        position = end
+    if tokens:
+        statements.append(Statement(tokens[0].start, tokens[-1].end, tuple(tokens)))
     return statements
 
 
