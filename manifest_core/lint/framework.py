@@ -19,6 +19,10 @@ from collections.abc import Iterable
 
 from manifest_core.text import DecodeError, decode_source, parse_module
 
+#: Methods whose override changes what an operation does or takes.
+_BEHAVIOUR = frozenset({"__init__", "state_forwards", "database_forwards"})
+#: Operations holding nested operations lists, which a subclass is not read for.
+_NESTING = frozenset({"SeparateDatabaseAndState", "RunSQL"})
 #: How deep re-exports (``from .base import CheckedMigration`` in a package) are followed.
 _MAX_DEPTH = 8
 
@@ -31,6 +35,7 @@ class BaseClasses:
         self.roots = _source_roots(root, package_dirs)
         self._modules: dict[str, _Module | None] = {}
         self._flags: dict[str, dict[str, bool]] = {}
+        self._operations: dict[str, tuple[str, str] | None] = {}
 
     def flags(self, qualnames: Iterable[str]) -> dict[str, bool]:
         """The flags the classes set (the first base's value wins, as Python's MRO would for
@@ -40,6 +45,52 @@ class BaseClasses:
             for key, value in self._class_flags(qualname, 0).items():
                 merged.setdefault(key, value)
         return merged
+
+    def operation(self, qualname: str, depth: int = 0) -> tuple[str, str] | None:
+        """``(family, kind)`` of the Django operation a repository class is, when it only
+        subclasses it (it overrides none of ``__init__``, ``state_forwards`` and
+        ``database_forwards``, so it takes the same arguments and does the same); else ``None``."""
+        if qualname in self._operations:
+            return self._operations[qualname]
+        self._operations[qualname] = None  # a cycle reads as unknown
+        found = self._read_operation(qualname, depth) if depth < _MAX_DEPTH else None
+        self._operations[qualname] = found
+        return found
+
+    def _read_operation(self, qualname: str, depth: int) -> tuple[str, str] | None:
+        from .operations import classify_qualname
+
+        module_name, _, name = qualname.rpartition(".")
+        module = self._module(module_name) if module_name else None
+        if module is None:
+            return None
+        node = module.classes.get(name)
+        if node is None:
+            target = module.imports.get(name)
+            return self.operation(target, depth + 1) if target else None
+        if any(
+            isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in _BEHAVIOUR
+            for stmt in node.body
+        ):
+            return None
+        for base in node.bases:
+            dotted = _dotted(base)
+            if dotted is None:
+                continue
+            head, dot, rest = dotted.partition(".")
+            if head in module.classes and not rest:
+                target = f"{module_name}.{head}"
+            elif head in module.imports:
+                target = module.imports[head] + dot + rest
+            else:
+                continue
+            family, kind = classify_qualname(target)
+            if family != "unknown":
+                return None if kind in _NESTING else (family, kind)
+            found = self.operation(target, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def _class_flags(self, qualname: str, depth: int) -> dict[str, bool]:
         if qualname in self._flags:

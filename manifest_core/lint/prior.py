@@ -29,6 +29,7 @@ from manifest_core.text import DecodeError, decode_source
 
 from .engine import PriorState, lint_parsed
 from .findings import FileResult
+from .operations import Operation, bind
 from .settings import LintSettings
 from .source import ParsedMigration, parse_source
 from .state import AppState, apply_operations
@@ -94,8 +95,14 @@ class LintSession:
 
     def _framework(self, parsed: ParsedMigration) -> ParsedMigration:
         """The migration with what its base classes in the repository set (``atomic = False``,
-        a post-deploy marker), read statically."""
-        if not parsed.ok or not parsed.bases:
+        a post-deploy marker), and its operations of classes the repository defines as plain
+        subclasses of Django's, read statically."""
+        if not parsed.ok:
+            return parsed
+        unknown = [
+            op for op in parsed.operations if not op.known and op.call and op.family == "unknown"
+        ]
+        if not parsed.bases and not unknown:
             return parsed
         if self._base_classes is None:
             from .framework import BaseClasses
@@ -103,6 +110,13 @@ class LintSession:
             self._base_classes = BaseClasses(
                 self.project.root, [app.path for app in self.project.apps.values()]
             )
+        if unknown:
+            parsed = replace(
+                parsed,
+                operations=tuple(_as_django(op, self._base_classes) for op in parsed.operations),
+            )
+        if not parsed.bases:
+            return parsed
         inherited = self._base_classes.flags(parsed.bases)
         if not inherited:
             return parsed
@@ -341,6 +355,26 @@ class LintSession:
         if self._folders is None:
             self._folders = {app.path: label for label, app in self.project.apps.items()}
         return self._folders.get(path.rpartition("/")[0])
+
+
+def _as_django(op: Operation, classes: BaseClasses) -> Operation:
+    """An operation of a repository class that only subclasses one of Django's, as that one."""
+    if op.known or op.call is None or op.call.qualname.startswith("<module>."):
+        return op
+    found = classes.operation(op.call.qualname)
+    if found is None:
+        return op
+    family, kind = found
+    params, problem = bind(op.call, family, kind)
+    return Operation(
+        kind=kind,
+        family=family,
+        call=op.call,
+        span=op.span,
+        params=params,
+        binding_problem=problem,
+        text=op.text,
+    )
 
 
 def _caveat(state: AppState, text: str) -> AppState:
