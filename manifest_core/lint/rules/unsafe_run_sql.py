@@ -73,7 +73,10 @@ RULE = Rule(
     code="ML023",
     name="unsafe-run-sql",
     severity=Severity.ERROR,
-    summary="RunSQL drops, renames, changes a column type, or builds an index without CONCURRENTLY",
+    summary=(
+        "RunSQL drops, renames, changes a column type, adds a NOT NULL column without a default, "
+        "or builds an index without CONCURRENTLY"
+    ),
     why=(
         "Raw SQL gets no help from Django. DROP TABLE / DROP COLUMN and renames break the code "
         "still running during the deploy; ALTER COLUMN ... TYPE rewrites the table under an "
@@ -99,6 +102,10 @@ RULE = Rule(
             "CONSTRAINT ... USING INDEX"
         ),
         (
+            "a sequence renamed with ALTER TABLE (created by CREATE SEQUENCE in the script, or "
+            "named <table>_<column>_seq and used by no model)"
+        ),
+        (
             "statements on a table created by the same migration (CREATE TABLE, or a "
             "CreateModel) or "
             "on this branch"
@@ -108,6 +115,7 @@ RULE = Rule(
             "models "
             "(state only)"
         ),
+        "DROP COLUMN / DROP TABLE in a post-deploy migration (the `post-deploy-attribute` setting)",
         "SQL that is not a literal: reported as unreadable-argument instead",
     ),
     examples=(
