@@ -35,11 +35,11 @@ def test_a_syntax_error_is_a_note_at_its_line(tmp_path: Path) -> None:
         "    operations = [migrations.RunPython(lambda a, b: None\n",
     )
     code, data, err = lint_json(tmp_path, "--all")
-    assert (code, err) == (0, "")
+    assert (code, err) == (1, "")  # a migration that cannot be linted fails CI by default
     (note,) = data["findings"]
     assert (note["name"], note["severity"], note["line"]) == (
         "unparsable-migration",
-        "info",
+        "warning",
         6,
     )
     assert note["message"].startswith("does not parse on Python 3.")
@@ -62,7 +62,7 @@ def test_an_undecodable_file_is_a_note(tmp_path: Path) -> None:
     write(tmp_path, "shop", "0001_initial", initial("shop"))
     (tmp_path / "shop" / "migrations" / "0002_binary.py").write_bytes(b"\xff\xfe\x00\x01")
     code, data, _ = lint_json(tmp_path, "--all")
-    assert code == 0
+    assert code == 1
     assert [(f["path"], f["name"]) for f in data["findings"]] == [
         ("shop/migrations/0002_binary.py", "unparsable-migration")
     ]
@@ -76,10 +76,10 @@ HEAD = "from django.db import migrations, models\n\n\n"
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", [("unreadable-argument", 1, "defines no Migration class")]),
+        ("", [("unparsable-migration", 1, "defines no Migration class")]),
         (
             HEAD + "class Migration(migrations.Migration):\n    operations = build()\n",
-            [("unreadable-argument", 5, "Migration.operations is not a literal list")],
+            [("unparsable-migration", 5, "Migration.operations is not a literal list")],
         ),
         (
             HEAD + "class Migration(migrations.Migration):\n    operations = [1, None]\n",
@@ -101,7 +101,7 @@ HEAD = "from django.db import migrations, models\n\n\n"
             HEAD
             + "class Migration(migrations.Migration):\n"
             + "    operations = [migrations.SeparateDatabaseAndState(state_operations=OPS)]\n",
-            [("unreadable-argument", 5, "state_operations is not a literal list")],
+            [("unparsable-migration", 5, "state_operations is not a literal list")],
         ),
         (
             HEAD

@@ -413,7 +413,8 @@ def test_configuration(unsafe_project: Path) -> None:
             "[tool.django-migration-manifest.lint]\nselect = ['ALL']\nstrict = true\n",
             6,
             "[tool.django-migration-manifest.lint] strict: unknown setting (known settings: "
-            "select, ignore, severity, postgres-version, new-migrations, new-tables, fail-level)",
+            "select, ignore, severity, postgres-version, new-migrations, new-tables, fail-level, "
+            "schema-editor, post-deploy-attribute)",
         ),
         (
             "[tool.django-migration-manifest.lint]\nignore = ['add-indexes']\n",

@@ -16,6 +16,7 @@ from manifest_core.model import DEFAULT_SWAPPABLE, Key, Span
 
 from .findings import FileResult, Finding, SuppressedFinding
 from .fixes import suppression_point
+from .framework import SAFE_WITH_ZERO_DOWNTIME, ZERO_DOWNTIME
 from .operations import Operation
 from .rule import Hit, MigrationContext, Rule, Site
 from .rules import OPERATION_RULES, find_rule, suggest
@@ -30,7 +31,7 @@ from .rules.notes import (
 )
 from .settings import LintSettings
 from .source import ParsedMigration, parse_source
-from .state import AppState, apply_operation
+from .state import AppState, apply_operation, record_sql_tables
 from .suppress import Suppression, find_suppressions
 
 _SUPPRESSION_NOTES = frozenset(
@@ -92,11 +93,15 @@ def _walk(
         nested = (*parents, op)
         if op.known and op.kind == "SeparateDatabaseAndState":
             _walk(sites, op.database_operations, state, database, nested, key, swappable)
+            if database:
+                state = record_sql_tables(state, op, key)
             state = _walk(sites, op.state_operations, state, False, nested, key, swappable)
         elif op.known and op.kind == "RunSQL" and op.state_operations:
+            if database:
+                state = record_sql_tables(state, op, key)
             state = _walk(sites, op.state_operations, state, False, nested, key, swappable)
         else:
-            state = apply_operation(state, op, key, swappable)
+            state = apply_operation(state, op, key, swappable, database=database)
     return state
 
 
@@ -129,9 +134,13 @@ def lint_parsed(
         postgres_version=settings.postgres_version,
         sites=sites,
         enabled=settings.enabled,
+        schema_editor=settings.schema_editor,
+        post_deploy=parsed.flag(settings.post_deploy_attribute) is True,
     )
+    made_safe = SAFE_WITH_ZERO_DOWNTIME if settings.schema_editor == ZERO_DOWNTIME else frozenset()
     for note in parsed.notes:
-        ctx.report(UNREADABLE_ARGUMENT, note.span, note.message)
+        rule = UNPARSABLE_MIGRATION if note.kind == "unlintable" else UNREADABLE_ARGUMENT
+        ctx.report(rule, note.span, note.message)
     for site in sites:
         op = site.op
         if not op.known:
@@ -155,7 +164,7 @@ def lint_parsed(
                 site,
             )
     for rule in OPERATION_RULES:
-        if not settings.enabled(rule):
+        if not settings.enabled(rule) or rule.code in made_safe:
             continue
         if rule.check is not None:
             for site in sites:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .values import MISSING, Call, Name, Unknown, is_unknown
+from .values import MISSING, Call, Name, Unknown, describe, is_unknown
 
 #: The PostgreSQL column type of Django's field classes, by class name. ``%(max_length)s``
 #: and friends are filled from the field's arguments (``None`` when the class defaults apply).
@@ -217,7 +217,7 @@ class FieldView:
             return value
         if value is None:
             return default
-        return value if isinstance(value, Unknown) else Unknown(repr(value))
+        return value if isinstance(value, Unknown) else Unknown(describe(value))
 
     @property
     def null(self) -> bool | Unknown:
@@ -257,7 +257,7 @@ class FieldView:
         if isinstance(value, str):
             return value
         if value is not None:
-            return value if isinstance(value, Unknown) else Unknown(repr(value))
+            return value if isinstance(value, Unknown) else Unknown(describe(value))
         return f"{name}_id" if self.is_relation else name
 
     def target(self) -> str | Unknown:
@@ -267,7 +267,7 @@ class FieldView:
             return value.lower()
         if isinstance(value, Name):
             return value.written
-        return Unknown(repr(value))
+        return Unknown(describe(value))
 
     def through(self) -> object:
         return self.get("through", None)
@@ -299,11 +299,11 @@ class FieldView:
             value = self.get(param, None)
             if value is None and param == "max_length":
                 value = _DEFAULT_MAX_LENGTH.get(self.kind)
-            if is_unknown(value):
-                return Unknown(f"{param}={value}")
+            if _not_literal(value):
+                return Unknown(f"{param}={describe(value)}")
             params.append(value)
-        if is_unknown(collation):
-            return Unknown(f"db_collation={collation}")
+        if _not_literal(collation):
+            return Unknown(f"db_collation={describe(collation)}")
         if base_name == "varchar" and params == [None]:
             params = []
         return ColumnType(base_name, tuple(params), collation)
@@ -313,6 +313,12 @@ class FieldView:
         if self.call is None:
             return {}
         return {k: v for k, v in self.call.kwargs if k not in NON_DATABASE_KWARGS}
+
+
+def _not_literal(value: object) -> bool:
+    """Whether a type argument is not a value the linter can compare: ``settings.X``, a call, an
+    expression (never compare unknowns)."""
+    return (value is not None and not isinstance(value, (int, float, str))) or is_unknown(value)
 
 
 #: Positional parameters of field classes whose first arguments are not ``verbose_name``.

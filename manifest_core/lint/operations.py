@@ -70,7 +70,11 @@ STATE_ONLY = frozenset({"AlterModelOptions", "AlterModelManagers"})
 
 def classify(call: Call) -> tuple[str, str]:
     """``(family, kind)``: family ``django``, ``postgres`` or ``unknown``; kind the class name."""
-    qualname = call.qualname
+    return classify_qualname(call.qualname)
+
+
+def classify_qualname(qualname: str) -> tuple[str, str]:
+    """:func:`classify` for a qualified class name."""
     module, _, name = qualname.rpartition(".")
     if name in DJANGO_OPERATIONS and (
         module in DJANGO_MODULES or module.startswith("django.db.migrations.operations.")

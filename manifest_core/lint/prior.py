@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from manifest_core.model import Key
 from manifest_core.project import Project
@@ -28,9 +29,13 @@ from manifest_core.text import DecodeError, decode_source
 
 from .engine import PriorState, lint_parsed
 from .findings import FileResult
+from .operations import Operation, bind
 from .settings import LintSettings
 from .source import ParsedMigration, parse_source
 from .state import AppState, apply_operations
+
+if TYPE_CHECKING:
+    from .framework import BaseClasses
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class LintSession:
         self._after: dict[Key, AppState] = {}
         self._order: _Order | None = None
         self._folders: dict[str, str] | None = None
+        self._base_classes: BaseClasses | None = None
 
     # -- files --
     def text(self, path: str) -> str | None:
@@ -84,8 +90,41 @@ class LintSession:
             text = self.text(path)
             if text is None:
                 return None
-            found = self._parsed[path] = parse_source(path, text)
+            found = self._parsed[path] = self._framework(parse_source(path, text))
         return found
+
+    def _framework(self, parsed: ParsedMigration) -> ParsedMigration:
+        """The migration with what its base classes in the repository set (``atomic = False``,
+        a post-deploy marker), and its operations of classes the repository defines as plain
+        subclasses of Django's, read statically."""
+        if not parsed.ok:
+            return parsed
+        unknown = [
+            op for op in parsed.operations if not op.known and op.call and op.family == "unknown"
+        ]
+        if not parsed.bases and not unknown:
+            return parsed
+        if self._base_classes is None:
+            from .framework import BaseClasses
+
+            self._base_classes = BaseClasses(
+                self.project.root, [app.path for app in self.project.apps.values()]
+            )
+        if unknown:
+            parsed = replace(
+                parsed,
+                operations=tuple(_as_django(op, self._base_classes) for op in parsed.operations),
+            )
+        if not parsed.bases:
+            return parsed
+        inherited = self._base_classes.flags(parsed.bases)
+        if not inherited:
+            return parsed
+        flags = {**inherited, **dict(parsed.flags)}
+        atomic = parsed.atomic
+        if parsed.atomic_span is None and flags.get("atomic") is False:
+            atomic = False
+        return replace(parsed, flags=tuple(flags.items()), atomic=atomic)
 
     def reset_states(self) -> None:
         """Forget the replayed states, keeping the parsed files (settings or the graph changed)."""
@@ -276,7 +315,7 @@ class LintSession:
         The prior state follows the buffer's own ``dependencies``, so editing them is reflected
         at once. ``app`` defaults to the app whose migrations folder holds ``path``.
         """
-        parsed = parse_source(path, text)
+        parsed = self._framework(parse_source(path, text))
         label = app or self.app_of(path)
         key: Key = (label or "", migration_name(path))
         if label is None:
@@ -318,6 +357,26 @@ class LintSession:
         return self._folders.get(path.rpartition("/")[0])
 
 
+def _as_django(op: Operation, classes: BaseClasses) -> Operation:
+    """An operation of a repository class that only subclasses one of Django's, as that one."""
+    if op.known or op.call is None or op.call.qualname.startswith("<module>."):
+        return op
+    found = classes.operation(op.call.qualname)
+    if found is None:
+        return op
+    family, kind = found
+    params, problem = bind(op.call, family, kind)
+    return Operation(
+        kind=kind,
+        family=family,
+        call=op.call,
+        span=op.span,
+        params=params,
+        binding_problem=problem,
+        text=op.text,
+    )
+
+
 def _caveat(state: AppState, text: str) -> AppState:
     return AppState(
         state.app,
@@ -325,6 +384,7 @@ def _caveat(state: AppState, text: str) -> AppState:
         state.retired_tables,
         state.retired_columns,
         (*state.caveats, text),
+        state.sql_tables,
     )
 
 

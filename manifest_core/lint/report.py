@@ -102,25 +102,31 @@ def _wrap(label: str, text: str, width: int = 100) -> list[str]:
     )
 
 
-def finding_text(finding: Finding, *, verbose: bool = True) -> list[str]:
+def finding_text(finding: Finding, *, verbose: bool = True, advice: bool = True) -> list[str]:
+    """A finding as text: its line, then (``verbose``) its fix and, with ``advice``, the rule's
+    safe alternative and documentation link, which a run prints once per rule."""
     head = (
         f"{finding.path}:{finding.line}:{finding.column + 1}: {finding.severity.label}"
         f"[{finding.code}] {finding.name}: {finding.message}"
     )
     lines = [head]
     if verbose:
-        lines += _wrap("safe", finding.hint)
+        if advice:
+            lines += _wrap("safe", finding.hint)
         fix = finding.fix
         if fix is not None:
             lines += _wrap("fix", fix.title + (f" ({'; '.join(fix.notes)})" if fix.notes else ""))
-        lines.append(f"    docs: {finding.url}")
+        if advice:
+            lines.append(f"    docs: {finding.url}")
     return lines
 
 
 def render_text(report: LintReport, *, show_suppressed: bool = False) -> list[str]:
     lines: list[str] = []
+    advised: set[str] = set()
     for finding in report.findings:
-        lines += finding_text(finding)
+        lines += finding_text(finding, advice=finding.code not in advised)
+        advised.add(finding.code)
     if show_suppressed:
         for item in report.suppressed:
             f = item.finding

@@ -124,6 +124,8 @@ class MigrationContext:
         postgres_version: int,
         sites: list[Site],
         enabled: Callable[[Rule], bool],
+        schema_editor: str = "django",
+        post_deploy: bool = False,
     ) -> None:
         self.parsed = parsed
         self.path = parsed.path
@@ -135,6 +137,11 @@ class MigrationContext:
         self.postgres_version = postgres_version
         self.sites = sites
         self.enabled = enabled
+        #: The schema editor running the migrations (the ``schema-editor`` setting).
+        self.schema_editor = schema_editor
+        #: Whether the migration runs after the new code is deployed (its post-deploy marker):
+        #: the code still running then is the new code.
+        self.post_deploy = post_deploy
         self.hits: list[Hit] = []
         self._seen: set[tuple[str, Span, str]] = set()
         #: Per-migration memo for rules (keyed by the rule's own keys).
@@ -194,6 +201,13 @@ class MigrationContext:
         if model.created_by == self.key:
             return True
         return self.new_tables_on_branch and model.created_by in self.new_migrations
+
+    def is_new_key(self, key: Key | None) -> bool:
+        """Whether what migration ``key`` created is new (this migration, or per ``new-tables``
+        a migration new on this branch)."""
+        if key is None:
+            return False
+        return key == self.key or (self.new_tables_on_branch and key in self.new_migrations)
 
     def model_of(self, site: Site, param: str = "model_name") -> ModelState | None:
         """The model an operation names, or ``None`` after reporting why it is not known."""

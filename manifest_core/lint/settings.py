@@ -10,6 +10,8 @@
     new-tables = "branch"            # tables created on this branch count as new: "branch"
                                      # (default) or only those created in the same migration
     fail-level = "warning"           # the lowest severity that makes `lint` exit 1
+    schema-editor = "django"         # or "django-pg-zero-downtime-migrations" (else detected)
+    post-deploy-attribute = "is_post_deployment"  # the Migration attribute marking post-deploy
 
     [tool.django-migration-manifest.lint.severity]
     remove-index = "error"           # per-rule severity: "error", "warning" or "info"
@@ -39,6 +41,8 @@ KEYS = (
     "new-migrations",
     "new-tables",
     "fail-level",
+    "schema-editor",
+    "post-deploy-attribute",
 )
 DEFAULT_POSTGRES_VERSION = 14
 CHOICES = {"new-migrations": ("branch", "all"), "new-tables": ("branch", "migration")}
@@ -59,6 +63,13 @@ class LintSettings:
     #: unused by deployed code); ``migration``: only tables created in the same migration do.
     new_tables: str = "branch"
     fail_level: Severity = Severity.WARNING
+    #: The schema editor that runs the migrations: ``django``, or
+    #: ``django-pg-zero-downtime-migrations``, which makes some rules' patterns safe.
+    schema_editor: str = "django"
+    #: Where ``schema_editor`` came from: ``None`` (default or configured) or the settings file.
+    schema_editor_source: str | None = None
+    #: The class attribute that marks a migration run after the new code is deployed.
+    post_deploy_attribute: str = "is_post_deployment"
 
     def enabled(self, rule: Rule) -> bool:
         return rule.code not in self.disabled
@@ -96,15 +107,22 @@ def _resolve(selectors: Iterable[str], what: str) -> list[Rule]:
 
 def load_lint_settings(root: str, table: Mapping[str, Any] | None) -> LintSettings:
     """Validate the raw ``lint`` table (``Config.extra["lint"]``); errors carry their line."""
-    if not table:
-        return LintSettings()
-    text = ""
-    try:
-        with open(os.path.join(root, PYPROJECT), encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError:
-        pass
-    return parse_lint_settings(table, text)
+    settings = LintSettings()
+    if table:
+        text = ""
+        try:
+            with open(os.path.join(root, PYPROJECT), encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError:
+            pass
+        settings = parse_lint_settings(table, text)
+    if not table or "schema-editor" not in table:
+        from .framework import detect_schema_editor
+
+        editor, source = detect_schema_editor(root)
+        if source is not None:
+            settings = replace(settings, schema_editor=editor, schema_editor_source=source)
+    return settings
 
 
 def parse_lint_settings(table: Mapping[str, Any], text: str = "") -> LintSettings:
@@ -162,8 +180,18 @@ def parse_lint_settings(table: Mapping[str, Any], text: str = "") -> LintSetting
             fail_level = Severity.parse(level if isinstance(level, str) else "")
         except ValueError:
             raise fail("fail-level", "must be error, warning or info") from None
+    from .framework import SCHEMA_EDITORS
+
+    editor = table.get("schema-editor", SCHEMA_EDITORS[0])
+    if editor not in SCHEMA_EDITORS:
+        raise fail("schema-editor", f"must be one of {', '.join(repr(e) for e in SCHEMA_EDITORS)}")
+    attribute = table.get("post-deploy-attribute", "is_post_deployment")
+    if not isinstance(attribute, str) or not attribute.isidentifier():
+        raise fail("post-deploy-attribute", "must be a Python attribute name")
     return replace(
         settings,
+        schema_editor=editor,
+        post_deploy_attribute=attribute,
         severities=tuple(severities),
         postgres_version=major,
         new_migrations=choices["new-migrations"],

@@ -19,14 +19,19 @@ from manifest_core.text import LineIndex, find_conflicts, parse_module
 from .operations import Operation, bind, classify
 from .values import MISSING, Call, Evaluator, Name
 
+#: Django's own ``Migration`` base class, as imported.
+_DJANGO_MIGRATION = frozenset(
+    {"django.db.migrations.Migration", "django.db.migrations.migration.Migration"}
+)
 #: Class-level attributes of ``Migration`` the linter reads.
 _ATTRIBUTES = ("operations", "atomic", "dependencies", "replaces", "initial")
 
 
 @dataclass(frozen=True)
 class ParseNote:
-    """A reason part of a migration could not be read: ``kind`` is ``unparsable`` or
-    ``unreadable``."""
+    """A reason part of a migration could not be read: ``kind`` is ``unparsable`` (nothing can
+    be linted), ``unlintable`` (its operations, or some of them, cannot be read: the migration is
+    not linted, or not wholly) or ``unreadable`` (one value)."""
 
     kind: str
     span: Span | None
@@ -59,8 +64,21 @@ class ParsedMigration:
     from_imports: tuple[tuple[int, str], ...] = ()
     #: A one-line ``from django.contrib.postgres.operations import ...``: its span and names.
     postgres_import: tuple[Span, tuple[str, ...]] | None = None
+    #: Class-level ``name = True|False`` of ``Migration`` and the base classes the linter could
+    #: follow (``atomic``, a post-deploy marker such as ``is_post_deployment``...).
+    flags: tuple[tuple[str, bool], ...] = ()
+    #: Base classes of ``Migration`` defined outside the module, other than Django's
+    #: ``Migration``, as qualified names (``project.migrations.CheckedMigration``): a
+    #: :class:`~.prior.LintSession` follows them into the repository.
+    bases: tuple[str, ...] = ()
     notes: tuple[ParseNote, ...] = ()
     line_index: LineIndex | None = field(default=None, repr=False, compare=False)
+
+    def flag(self, name: str) -> bool | None:
+        for key, value in self.flags:
+            if key == name:
+                return value
+        return None
 
     def imported(self, name: str) -> str | None:
         for key, value in self.imports:
@@ -200,11 +218,13 @@ class _ModuleReader:
                         migration = stmt
         for name in assigned_twice:
             constants.pop(name, None)
+        if migration is not None:
+            constants.update(_class_constants(migration))
         self.evaluator = Evaluator(self.text, self.index, imports, constants, frozenset(local))
         if migration is None:
             self.notes.append(
                 ParseNote(
-                    "unreadable",
+                    "unlintable",
                     Span(1, 0, 1, 0),
                     "defines no Migration class the linter can read: nothing to lint",
                 )
@@ -251,6 +271,7 @@ class _ModuleReader:
             replaces = tuple(
                 (d[0], d[1]) for d in self._dependencies(_assigned_value(attributes["replaces"]))
             )
+        flags, bases = self._flags(migration, classes, frozenset())
         return ParsedMigration(
             self.path,
             self.name,
@@ -259,6 +280,8 @@ class _ModuleReader:
             last_import_line=last_import_line,
             from_imports=tuple(from_imports),
             postgres_import=postgres_import,
+            flags=tuple(flags.items()),
+            bases=tuple(bases),
             operations=operations,
             atomic=atomic,
             atomic_span=atomic_span,
@@ -293,6 +316,41 @@ class _ModuleReader:
                 elif stmt.value is not None:
                     found[target.id] = [stmt]
         return found
+
+    def _flags(
+        self, node: ast.ClassDef, classes: dict[str, ast.ClassDef], seen: frozenset[str]
+    ) -> tuple[dict[str, bool], list[str]]:
+        """Class-level boolean literals, the class's own over its bases', and the bases defined
+        elsewhere (to follow into the repository)."""
+        flags: dict[str, bool] = {}
+        external: list[str] = []
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id in classes and base.id not in seen:
+                found, more = self._flags(classes[base.id], classes, seen | {node.name})
+                for key, value in found.items():
+                    flags.setdefault(key, value)
+                external += more
+                continue
+            dotted = self.evaluator.dotted(base)
+            if dotted is None:
+                continue
+            qualname = self.evaluator.resolve(dotted)
+            if qualname not in _DJANGO_MIGRATION:
+                external.append(qualname)
+        own: dict[str, bool] = {}
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name) and isinstance(stmt.value.value, bool):
+                        own[target.id] = stmt.value.value
+            elif (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, bool)
+            ):
+                own[stmt.target.id] = stmt.value.value
+        return {**flags, **own}, external
 
     def _class_span(self, node: ast.ClassDef) -> Span:
         line = node.lineno
@@ -343,7 +401,7 @@ class _ModuleReader:
     def _unreadable_operations(self, node: ast.AST) -> None:
         self.notes.append(
             ParseNote(
-                "unreadable",
+                "unlintable",
                 self.evaluator.span(node),
                 "Migration.operations is not a literal list: its operations cannot be linted",
             )
@@ -411,7 +469,7 @@ class _ModuleReader:
         if elements is None:
             self.notes.append(
                 ParseNote(
-                    "unreadable",
+                    "unlintable",
                     self.evaluator.span(value),
                     f"{name} is not a literal list: its operations cannot be linted",
                 )
@@ -440,6 +498,32 @@ class _ModuleReader:
                     elif isinstance(arg, str):
                         result.append((arg.split(".", 1)[0], "__first__", ""))
         return tuple(result)
+
+
+def _class_constants(node: ast.ClassDef) -> dict[str, ast.expr]:
+    """Names the class body assigns exactly once (``state_operations = [...]``): the class's own
+    expressions, such as its ``operations``, see them before the module's names."""
+    found: dict[str, ast.expr] = {}
+    twice: set[str] = set()
+    for stmt in node.body:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign):
+            targets, value = list(stmt.targets), stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            targets, value = [stmt.target], stmt.value
+        elif isinstance(stmt, ast.AugAssign):
+            targets = [stmt.target]
+        for target in targets:
+            if not isinstance(target, ast.Name) or target.id in _ATTRIBUTES:
+                continue
+            if target.id in found or value is None:
+                twice.add(target.id)
+            if value is not None:
+                found[target.id] = value
+    for name in twice:
+        found.pop(name, None)
+    return found
 
 
 def _assigned_value(statements: list[ast.stmt]) -> list[ast.expr]:

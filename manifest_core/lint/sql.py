@@ -22,30 +22,53 @@ import re
 from dataclasses import dataclass
 
 _DOLLAR_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+#: One token (or comment, or statement end) at a time: a single regex match per token.
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
+    | (?P<comment>--[^\n]*)
+    | (?P<block>/\*)
+    | (?P<dollar>\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)
+    | (?P<semicolon>;)
     | (?P<ident>"(?:[^"]|"")*")
     | (?P<string>'(?:[^']|'')*')
     | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
     | (?P<number>\d+(?:\.\d+)?)
-    | (?P<op>[(),.;=<>!:+\-*/\[\]|&%~^@#?{}])
+    | (?P<op>[(),.=<>!:+\-*/\[\]|&%~^@#?{}$])
     | (?P<other>.)
     """,
     re.X | re.S,
 )
 
 
-@dataclass(frozen=True)
 class Token:
-    text: str
-    start: int
-    end: int
-    kind: str  #: ``word``, ``ident``, ``string``, ``number``, ``op`` or ``other``
+    """One token: ``kind`` is ``word``, ``ident``, ``string``, ``number``, ``op`` or ``other``;
+    offsets are positions in the SQL string. Immutable in use (a plain slotted class: a script
+    has thousands and they are made on every keystroke)."""
 
-    @property
-    def upper(self) -> str:
-        return self.text.upper() if self.kind == "word" else self.text
+    __slots__ = ("end", "kind", "start", "text", "upper")
+
+    def __init__(self, text: str, start: int, end: int, kind: str) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.kind = kind
+        #: The text upper-cased for a keyword comparison (words only).
+        self.upper = text.upper() if kind == "word" else text
+
+    def __repr__(self) -> str:
+        return f"Token({self.text!r}, {self.start}, {self.end}, {self.kind!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and (self.text, self.start, self.end, self.kind) == (
+            other.text,
+            other.start,
+            other.end,
+            other.kind,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.start, self.end, self.kind))
 
     @property
     def name(self) -> str:
@@ -78,42 +101,35 @@ def split_statements(sql: str) -> list[Statement]:
     """The statements of a script, without comments, each with its offsets."""
     statements: list[Statement] = []
     tokens: list[Token] = []
-    start: int | None = None
     position = 0
     length = len(sql)
+    match_at = _TOKEN_RE.match
     while position < length:
-        char = sql[position]
-        if sql.startswith("--", position):
-            newline = sql.find("\n", position)
-            position = length if newline < 0 else newline + 1
+        match = match_at(sql, position)
+        assert match is not None  # the ``other`` alternative matches any character
+        kind = match.lastgroup
+        end = match.end()
+        if kind == "ws" or kind == "comment":
+            position = end
             continue
-        if sql.startswith("/*", position):
+        if kind == "block":
             position = _block_comment_end(sql, position)
             continue
-        if char == "$":
-            match = _DOLLAR_RE.match(sql, position)
-            if match:
-                close = sql.find(match.group(0), match.end())
-                end = length if close < 0 else close + len(match.group(0))
-                tokens.append(Token(sql[position:end], position, end, "string"))
-                start = position if start is None else start
-                position = end
-                continue
-        if char == ";":
-            if tokens and start is not None:
-                statements.append(Statement(start, tokens[-1].end, tuple(tokens)))
-            tokens, start = [], None
-            position += 1
+        if kind == "semicolon":
+            if tokens:
+                statements.append(Statement(tokens[0].start, tokens[-1].end, tuple(tokens)))
+            tokens = []
+            position = end
             continue
-        match = _TOKEN_RE.match(sql, position)
-        assert match is not None  # the ``other`` alternative matches any character
-        kind = match.lastgroup or "other"
-        if kind != "ws":
-            tokens.append(Token(match.group(0), position, match.end(), kind))
-            start = position if start is None else start
-        position = match.end()
-    if tokens and start is not None:
-        statements.append(Statement(start, tokens[-1].end, tuple(tokens)))
+        if kind == "dollar":
+            delimiter = match.group(0)
+            close = sql.find(delimiter, end)
+            end = length if close < 0 else close + len(delimiter)
+            kind = "string"
+        tokens.append(Token(sql[position:end], position, end, kind or "other"))
+        position = end
+    if tokens:
+        statements.append(Statement(tokens[0].start, tokens[-1].end, tuple(tokens)))
     return statements
 
 
@@ -171,6 +187,55 @@ class _Cursor:
         return last
 
 
+def created_table(statement: Statement) -> str | None:
+    """The table a ``CREATE [TEMP|UNLOGGED] TABLE [IF NOT EXISTS] name`` statement creates."""
+    c = _Cursor(statement.tokens)
+    if not c.accept("CREATE"):
+        return None
+    for word in ("TEMPORARY", "TEMP", "UNLOGGED", "GLOBAL", "LOCAL"):
+        c.accept(word)
+    if not c.accept("TABLE"):
+        return None
+    c.accept("IF", "NOT", "EXISTS")
+    return c.name()
+
+
+def not_null_checks(statement: Statement) -> list[tuple[str, str, str, str | None, bool]]:
+    """``ALTER TABLE t ADD CONSTRAINT n CHECK (c IS NOT NULL) [NOT VALID]``, ``VALIDATE
+    CONSTRAINT n`` and ``DROP CONSTRAINT n`` actions: (action, table, name, column, validated)."""
+    c = _Cursor(statement.tokens)
+    if not c.accept("ALTER", "TABLE"):
+        return []
+    c.accept("IF", "EXISTS")
+    c.accept("ONLY")
+    table = c.name()
+    if table is None:
+        return []
+    found: list[tuple[str, str, str, str | None, bool]] = []
+    while c.peek() is not None:
+        if c.accept("ADD", "CONSTRAINT"):
+            name = c.name()
+            if name is None or not c.accept("CHECK", "("):
+                continue
+            column = c.name()
+            if column is None or not c.accept("IS", "NOT", "NULL", ")"):
+                continue
+            validated = not c.accept("NOT", "VALID")
+            found.append(("add", table, name, column, validated))
+        elif c.accept("VALIDATE", "CONSTRAINT"):
+            name = c.name()
+            if name is not None:
+                found.append(("validate", table, name, None, True))
+        elif c.accept("DROP", "CONSTRAINT"):
+            c.accept("IF", "EXISTS")
+            name = c.name()
+            if name is not None:
+                found.append(("drop", table, name, None, False))
+        else:
+            c.i += 1
+    return found
+
+
 def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
     """The dangerous parts of one statement. ``new_tables`` collects tables it creates."""
     tokens = statement.tokens
@@ -200,7 +265,7 @@ def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
             ]
         for word in ("TEMPORARY", "TEMP", "UNLOGGED", "GLOBAL", "LOCAL"):
             c.accept(word)
-        if c.accept("TABLE"):
+        if c.accept("TABLE") or c.accept("SEQUENCE"):
             c.accept("IF", "NOT", "EXISTS")
             table = c.name()
             if table:
@@ -248,7 +313,7 @@ def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
         return [
             Finding(
                 "reindex",
-                "REINDEX without CONCURRENTLY blocks writes to the table until it finishes",
+                "REINDEX without CONCURRENTLY blocks writes to the table, and reads that use the index, until it finishes",
                 *span,
             )
         ]
@@ -259,7 +324,72 @@ def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
         if table is None or table in new_tables:
             return []
         return _alter_table_actions(tokens, c.i, table)
+    if first in ("UPDATE", "DELETE"):
+        c.accept(first)
+        if first == "DELETE" and not c.accept("FROM"):
+            return []
+        c.accept("ONLY")
+        table = c.name()
+        if table is None or table in new_tables:
+            return []
+        verb = "updates" if first == "UPDATE" else "deletes"
+        return [Finding("dml", f"{verb} rows of {_quote(table)}", *span, table=table)]
+    if first == "DO":
+        findings: list[Finding] = []
+        for inner in block_statements(statement):
+            findings += classify(inner, new_tables)
+        return findings
     return []
+
+
+#: PL/pgSQL words after which a statement of a ``DO`` block's body starts.
+_BLOCK_STARTS = frozenset({"BEGIN", "THEN", "ELSE", "LOOP"})
+#: Statements the checks read, as they start inside a PL/pgSQL block.
+_COMMANDS = frozenset({"CREATE", "DROP", "ALTER", "REINDEX", "UPDATE", "DELETE"})
+
+
+def block_statements(statement: Statement) -> list[Statement]:
+    """The SQL statements inside a ``DO $$ ... $$`` block (PL/pgSQL): each piece of the body
+    between semicolons, from the command after ``BEGIN``/``THEN``/``ELSE``/``LOOP``, and the
+    literal SQL of ``EXECUTE '...'``. Offsets stay offsets in the whole script."""
+    body: Token | None = None
+    for token in statement.tokens[1:]:
+        if token.kind == "string" and token.text.startswith("$"):
+            body = token
+            break
+        if token.kind == "string":
+            return []  # a body in single quotes: its offsets would not map back
+    if body is None:
+        return []
+    match = _DOLLAR_RE.match(body.text)
+    if match is None:
+        return []
+    delimiter = match.group(0)
+    start = body.start + len(delimiter)
+    end = body.end - len(delimiter) if body.text.endswith(delimiter) else body.end
+    found: list[Statement] = []
+    sql = " " * start + body.text[len(delimiter) : end - body.start]
+    for piece in split_statements(sql):
+        tokens = piece.tokens
+        for i, token in enumerate(tokens):
+            before = tokens[i - 1].upper if i else ""
+            if i and before not in _BLOCK_STARTS:
+                continue
+            if token.upper in _COMMANDS:
+                rest = tokens[i:]
+                found.append(Statement(rest[0].start, rest[-1].end, rest))
+                break
+            if token.upper == "EXECUTE" and i + 1 < len(tokens):
+                literal = tokens[i + 1]
+                if (
+                    literal.kind == "string"
+                    and literal.text.startswith("'")
+                    and "''" not in (literal.text[1:-1])
+                ):
+                    inner = " " * (literal.start + 1) + literal.text[1:-1]
+                    found += split_statements(inner)
+                break
+    return found
 
 
 def _index_table(c: _Cursor) -> str | None:
@@ -362,6 +492,22 @@ def _alter_action(action: tuple[Token, ...], table: str) -> Finding | None:
         pairs = list(itertools.pairwise(words))
         not_valid = ("NOT", "VALID") in pairs
         using_index = ("USING", "INDEX") in pairs
+        if c.word() not in _CONSTRAINT_WORDS:
+            c.accept("COLUMN")
+            c.accept("IF", "NOT", "EXISTS")
+            column = c.name()
+            defaulted = any(w in ("DEFAULT", "GENERATED", *_SERIAL) for w in words)
+            if ("NOT", "NULL") in pairs and not defaulted and column is not None:
+                return Finding(
+                    "add-not-null-column",
+                    f"adds column {qtable}.{_quote(column)} NOT NULL without a DEFAULT: "
+                    "PostgreSQL refuses it on a table with rows, and on an empty one the inserts "
+                    "of the code still running fail",
+                    *span,
+                    table=table,
+                    column=column,
+                )
+            return None
         if c.accept("CONSTRAINT"):
             c.name()
         if c.word() == "CHECK" or (c.word() == "FOREIGN" and c.word(1) == "KEY"):
@@ -388,6 +534,10 @@ def _alter_action(action: tuple[Token, ...], table: str) -> Finding | None:
             )
         return None
     return None
+
+
+_CONSTRAINT_WORDS = frozenset({"CONSTRAINT", "CHECK", "FOREIGN", "UNIQUE", "PRIMARY", "EXCLUDE"})
+_SERIAL = ("SERIAL", "BIGSERIAL", "SMALLSERIAL", "SERIAL4", "SERIAL8", "SERIAL2")
 
 
 def _quote(name: str | None) -> str:

@@ -20,7 +20,7 @@ from manifest_core.model import Key
 
 from .fields import FieldView, truncate_name
 from .operations import Operation
-from .values import MISSING, Dict, Unknown
+from .values import MISSING, Call, Dict, Unknown
 
 #: Options ``AlterModelOptions`` replaces as a whole (Django's ``ALTER_OPTION_KEYS``).
 ALTER_OPTION_KEYS = frozenset(
@@ -102,6 +102,18 @@ class AppState:
     retired_columns: Mapping[tuple[str, str], Key] = field(default_factory=dict)
     #: Why the state may be incomplete: operations the linter could not replay.
     caveats: tuple[str, ...] = ()
+    #: Tables created by raw SQL (``RunSQL("CREATE TABLE ...")``), with the migration that did.
+    sql_tables: Mapping[str, Key] = field(default_factory=dict)
+    #: ``CHECK (column IS NOT NULL)`` constraints by name: (table, column, validated).
+    not_null_checks: Mapping[str, tuple[str, str, bool]] = field(default_factory=dict)
+
+    def validated_not_null(self, table: str, column: str) -> bool:
+        """Whether a validated ``CHECK (column IS NOT NULL)`` exists, so that PostgreSQL 12 and
+        later skip the scan of ``SET NOT NULL``."""
+        return any(
+            (t, c, True) == (table, column, validated)
+            for t, c, validated in self.not_null_checks.values()
+        )
 
     def model(self, name: object) -> ModelState | None:
         if not isinstance(name, str):
@@ -118,6 +130,8 @@ class _Builder:
         self.retired_tables = state.retired_tables
         self.retired_columns = state.retired_columns
         self.caveats = list(state.caveats)
+        self.sql_tables = state.sql_tables
+        self.not_null_checks = state.not_null_checks
 
     def retire_table(self, table: str, key: Key) -> None:
         tables = dict(self.retired_tables)
@@ -129,13 +143,32 @@ class _Builder:
         columns[(table, column)] = key
         self.retired_columns = columns
 
+    def sql_table(self, table: str, key: Key) -> None:
+        tables = dict(self.sql_tables)
+        tables[table] = key
+        self.sql_tables = tables
+
+    def check(self, name: str, value: tuple[str, str, bool] | None) -> None:
+        checks = dict(self.not_null_checks)
+        if value is None:
+            checks.pop(name, None)
+        else:
+            checks[name] = value
+        self.not_null_checks = checks
+
     def caveat(self, text: str) -> None:
         if text not in self.caveats:
             self.caveats.append(text)
 
     def freeze(self) -> AppState:
         return AppState(
-            self.app, self.models, self.retired_tables, self.retired_columns, tuple(self.caveats)
+            self.app,
+            self.models,
+            self.retired_tables,
+            self.retired_columns,
+            tuple(self.caveats),
+            self.sql_tables,
+            self.not_null_checks,
         )
 
 
@@ -148,21 +181,101 @@ def apply_operations(
     """The state after ``operations`` of migration ``key`` (their ``state_forwards``)."""
     builder = _Builder(state)
     for operation in operations:
-        _apply(builder, operation, key, swappable)
+        _apply(builder, operation, key, swappable, True)
     return builder.freeze()
 
 
 def apply_operation(
-    state: AppState, operation: Operation, key: Key, swappable: Mapping[str, str]
+    state: AppState,
+    operation: Operation,
+    key: Key,
+    swappable: Mapping[str, str],
+    *,
+    database: bool = True,
 ) -> AppState:
-    return apply_operations(state, (operation,), key, swappable)
+    """The state after one operation; ``database=False`` inside ``state_operations`` (a
+    ``CreateModel`` there adopts a table that exists already: it is not new)."""
+    builder = _Builder(state)
+    _apply(builder, operation, key, swappable, database)
+    return builder.freeze()
+
+
+def record_sql_tables(state: AppState, operation: Operation, key: Key) -> AppState:
+    """The state with the tables a ``RunSQL``'s SQL creates (nested in
+    ``SeparateDatabaseAndState.database_operations`` too) recorded as created by ``key``."""
+    builder = _Builder(state)
+    _record_sql(builder, operation, key)
+    return builder.freeze()
+
+
+def _record_sql(b: _Builder, op: Operation, key: Key) -> None:
+    if not op.known:
+        return
+    if op.kind == "SeparateDatabaseAndState":
+        for inner in op.database_operations:
+            _record_sql(b, inner, key)
+    elif op.kind == "RunSQL":
+        for table in sql_created_tables(op.param("sql")):
+            b.sql_table(table, key)
+        for action, table, name, column, validated in sql_not_null_checks(op.param("sql")):
+            if action == "add" and column is not None:
+                b.check(name, (table, column, validated))
+            elif action == "validate" and name in b.not_null_checks:
+                t, c, _ = b.not_null_checks[name]
+                b.check(name, (t, c, True))
+            elif action == "drop":
+                b.check(name, None)
+
+
+def _sql_strings(value: object) -> list[str]:
+    strings: list[str] = []
+    if isinstance(value, str):
+        strings = [value]
+    elif isinstance(value, tuple):
+        for item in value:
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, tuple) and item and isinstance(item[0], str):
+                strings.append(item[0])
+    return strings
+
+
+def sql_not_null_checks(value: object) -> list[tuple[str, str, str, str | None, bool]]:
+    """``CHECK (column IS NOT NULL)`` constraints a RunSQL adds, validates or drops."""
+    from .sql import not_null_checks, split_statements
+
+    found: list[tuple[str, str, str, str | None, bool]] = []
+    for text in _sql_strings(value):
+        if "constraint" not in text.lower():
+            continue
+        for statement in split_statements(text):
+            found += not_null_checks(statement)
+    return found
+
+
+def sql_created_tables(value: object) -> list[str]:
+    """The tables a RunSQL ``sql`` argument creates (``CREATE TABLE``), if it is literal."""
+    from .sql import created_table, split_statements
+
+    tables: list[str] = []
+    for text in _sql_strings(value):
+        lowered = text.lower()
+        if "create" not in lowered or "table" not in lowered:
+            continue
+        for statement in split_statements(text):
+            table = created_table(statement)
+            if table is not None:
+                tables.append(table)
+    return tables
 
 
 def _where(key: Key) -> str:
     return f"{key[0]}.{key[1]}"
 
 
-def _apply(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -> None:
+def _apply(
+    b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str], database: bool
+) -> None:
     if not op.known:
         b.caveat(f"{_where(key)} uses {op.text or 'an expression'}, which the linter cannot replay")
         return
@@ -171,8 +284,13 @@ def _apply(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -
         return
     kind = op.kind
     if kind in ("SeparateDatabaseAndState", "RunSQL"):
+        if database:
+            _record_sql(b, op, key)
         for inner in op.state_operations:
-            _apply(b, inner, key, swappable)
+            _apply(b, inner, key, swappable, False)
+        return
+    if kind == "CreateModel" and not database:
+        _adopt_model(b, op, key, swappable)
         return
     handler = _HANDLERS.get(kind)
     if handler is not None:
@@ -216,6 +334,21 @@ def _create_model(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, 
     elif options not in (None, MISSING):
         complete = False
     b.models[name.lower()] = ModelState(name, fields, options_map, key, complete)
+
+
+def _adopt_model(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -> None:
+    """A ``CreateModel`` in ``state_operations``: the model takes over a table that exists, so
+    the table is as new as whatever created it (raw SQL on this branch), else not new."""
+    _create_model(b, op, key, swappable)
+    name = op.param("name")
+    model = b.models.get(name.lower()) if isinstance(name, str) else None
+    if model is None:
+        return
+    table = model.table(b.app)
+    created_by = b.sql_tables.get(table) if isinstance(table, str) else None
+    b.models[model.lower] = ModelState(
+        model.name, model.fields, model.options, created_by, model.complete
+    )
 
 
 def _delete_model(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -> None:
@@ -324,7 +457,65 @@ def _rename_field(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, 
     )
 
 
+def _not_null_condition(model: ModelState, constraint: object) -> str | None:
+    """The column of ``CheckConstraint(condition=Q(<field>__isnull=False))``, else ``None``."""
+    if not isinstance(constraint, Call) or constraint.name != "CheckConstraint":
+        return None
+    condition = constraint.kw("condition", MISSING)
+    if condition is MISSING:
+        condition = constraint.kw("check", MISSING)
+    if not isinstance(condition, Call) or condition.name != "Q":
+        return None
+    lookups: list[tuple[object, object]] = list(condition.kwargs)
+    for arg in condition.args:
+        if isinstance(arg, tuple) and len(arg) == 2:
+            lookups.append((arg[0], arg[1]))
+        else:
+            return None
+    if len(lookups) != 1 or (condition.kwargs and condition.args):
+        return None
+    lookup, value = lookups[0]
+    if not isinstance(lookup, str) or not lookup.endswith("__isnull") or value is not False:
+        return None
+    name = lookup.removesuffix("__isnull")
+    if "__" in name:
+        return None
+    column = FieldView(model.field(name)).column(name) if name in model.fields else name
+    return column if isinstance(column, str) else None
+
+
+def _add_constraint(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -> None:
+    model = _model(b, op, key)
+    if model is None:
+        return
+    constraint = op.param("constraint")
+    column = _not_null_condition(model, constraint)
+    table = model.table(b.app)
+    name = constraint.kw("name", None) if isinstance(constraint, Call) else None
+    if column is not None and isinstance(table, str) and isinstance(name, str):
+        b.check(name, (table, column, op.kind == "AddConstraint"))
+
+
+def _validate_constraint(
+    b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]
+) -> None:
+    name = op.param("name")
+    if isinstance(name, str) and name in b.not_null_checks:
+        table, column, _ = b.not_null_checks[name]
+        b.check(name, (table, column, True))
+
+
+def _remove_constraint(b: _Builder, op: Operation, key: Key, swappable: Mapping[str, str]) -> None:
+    name = op.param("name")
+    if isinstance(name, str):
+        b.check(name, None)
+
+
 _HANDLERS: dict[str, Handler] = {
+    "AddConstraint": _add_constraint,
+    "AddConstraintNotValid": _add_constraint,
+    "ValidateConstraint": _validate_constraint,
+    "RemoveConstraint": _remove_constraint,
     "CreateModel": _create_model,
     "DeleteModel": _delete_model,
     "RenameModel": _rename_model,

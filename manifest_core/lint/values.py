@@ -382,6 +382,12 @@ class Evaluator:
             operand = self.value(node.operand)
             if isinstance(operand, (int, float)) and not isinstance(operand, bool):
                 return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.JoinedStr) and all(
+            isinstance(part, ast.Constant) for part in node.values
+        ):
+            return "".join(
+                str(part.value) for part in node.values if isinstance(part, ast.Constant)
+            )
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self.value(node.left), self.value(node.right)
             if isinstance(left, str) and isinstance(right, str):

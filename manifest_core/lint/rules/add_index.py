@@ -22,7 +22,7 @@ def check(site: Site, ctx: MigrationContext) -> None:
             model, name, field = found
             index = index_kind(ctx, site, field)
             if index:
-                _report_field(site, ctx, ctx.table(model), name, field, index)
+                _report_field(site, ctx, ctx.table(model), name, field, index, adding=ctx.atomic)
     elif kind == "AlterField":
         change = field_change(ctx, site)
         if change is None:
@@ -94,7 +94,14 @@ def _like_index_rebuilt(old: FieldView, new: FieldView) -> bool:
 
 
 def _report_field(
-    site: Site, ctx: MigrationContext, table: str, name: str, field: FieldView, index: str
+    site: Site,
+    ctx: MigrationContext,
+    table: str,
+    name: str,
+    field: FieldView,
+    index: str,
+    *,
+    adding: bool = False,
 ) -> None:
     what = "a unique index" if index == "unique" else "an index"
     notes = []
@@ -106,11 +113,17 @@ def _report_field(
     if like_index(field):
         notes.append("and a *_like index for LIKE queries")
     detail = f" ({'; '.join(notes)})" if notes else ""
+    blocked = "writes to the table are blocked until it is built"
+    if adding:
+        blocked = (
+            "the ACCESS EXCLUSIVE lock of ADD COLUMN is held until the index is built, so reads "
+            "and writes are both blocked"
+        )
     ctx.report(
         RULE,
         index_span(field, index) or site.op.value_span("field"),
         f'creates {what} on {table} ("{field.column(name)}"){detail} without CONCURRENTLY: '
-        "writes to the table are blocked until it is built",
+        f"{blocked}",
         site,
     )
 

@@ -25,6 +25,13 @@ def check(site: Site, ctx: MigrationContext) -> None:
     old, new = change.old, change.new
     if not old.has_column or not new.has_column or new.is_generated or old.is_generated:
         return
+    if (
+        old.call is not None
+        and new.call is not None
+        and old.call.qualname == new.call.qualname
+        and _type_arguments(old) == _type_arguments(new)
+    ):
+        return  # written alike, unknowns included (to=swapper.get_model_name(...) twice)
     old_type, new_type = old.column_type(), new.column_type()
     span = _changed_span(old, new) or site.op.value_span("field")
     if isinstance(old_type, Unknown) or isinstance(new_type, Unknown):
@@ -57,8 +64,9 @@ def check(site: Site, ctx: MigrationContext) -> None:
             ctx.unknown_prior(
                 site,
                 span,
-                f"cannot tell whether the column type changes: the column changes from "
-                f"{_describe(old_type)} to {_describe(new_type)}",
+                "cannot tell whether the column type changes: the column held "
+                f"{_describe(old_type)} and now holds {_describe(new_type)} (the type of a key "
+                "is the type of the field it points at, in another app's state)",
             )
         return
     reason = type_change(old_type, new_type)
@@ -79,8 +87,11 @@ def _relation(column_type: ColumnType) -> bool:
 
 def _describe(column_type: ColumnType) -> str:
     if _relation(column_type):
-        return "a key of " + column_type.base.removeprefix("key of ")
-    return str(column_type)
+        target = column_type.base.removeprefix("key of ")
+        if column_type.params:
+            return f'the field "{column_type.params[0]}" of {target}'
+        return f"the primary key of {target}"
+    return f"{column_type} values"
 
 
 def _type_arguments(view: FieldView) -> dict[str, object]:

@@ -6,6 +6,8 @@ from manifest_core.lint.fields import truncate_name
 from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
+from .common import table_unchanged_by_migration
+
 
 def check(site: Site, ctx: MigrationContext) -> None:
     model = ctx.existing_table(site, "name")
@@ -23,7 +25,7 @@ def check(site: Site, ctx: MigrationContext) -> None:
     if not isinstance(old, str):
         ctx.unknown_prior(site, site.op.head_span, f"the table of {model.name} is not known")
         return
-    if old == new:
+    if old == new or table_unchanged_by_migration(ctx, site, model.name):
         return
     ctx.report(
         RULE,

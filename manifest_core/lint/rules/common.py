@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from manifest_core.lint.fields import FieldView
+from manifest_core.lint.fields import FieldView, truncate_name
 from manifest_core.lint.rule import MigrationContext, Site
 from manifest_core.lint.state import ModelState
 from manifest_core.lint.values import MISSING, Call, Unknown, describe
@@ -198,3 +198,47 @@ def name_of(value: object) -> str:
         if isinstance(name, str):
             return f'"{name}"'
     return ""
+
+
+def table_unchanged_by_migration(ctx: MigrationContext, site: Site, name: str) -> bool:
+    """Whether the table of model ``name`` (as named just before ``site``) ends the migration
+    with the name it started with: a ``RenameModel`` then an ``AlterModelTable`` back to the old
+    table (or the reverse) renames nothing, as far as the code running outside the transaction
+    can see."""
+    if not ctx.atomic:
+        return False
+    lineage = [s for s in ctx.sites if s.database and not s.parents]
+    if site not in lineage:
+        return False
+    position = lineage.index(site)
+    start = name
+    for earlier in reversed(lineage[:position]):
+        op = earlier.op
+        if op.kind == "RenameModel" and _same(op.param("new_name"), start):
+            old = op.param("old_name")
+            if not isinstance(old, str):
+                return False
+            start = old
+    first = lineage[0].state.model(start)
+    if first is None:
+        return False
+    table: object = first.table(ctx.app)
+    current, explicit = start, first.option("db_table") is not None
+    for later in lineage:
+        op = later.op
+        if op.kind == "RenameModel" and _same(op.param("old_name"), current):
+            new = op.param("new_name")
+            if not isinstance(new, str):
+                return False
+            current = new
+            if not explicit:
+                table = truncate_name(f"{ctx.app}_{new.lower()}")
+        elif op.kind == "AlterModelTable" and _same(op.param("name"), current):
+            value = op.param("table", None)
+            explicit = value is not None
+            table = value if explicit else truncate_name(f"{ctx.app}_{current.lower()}")
+    return isinstance(table, str) and table == first.table(ctx.app)
+
+
+def _same(value: object, name: str) -> bool:
+    return isinstance(value, str) and value.lower() == name.lower()

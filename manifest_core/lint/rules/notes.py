@@ -35,15 +35,26 @@ UNKNOWN_PRIOR_STATE = Rule(
 UNPARSABLE_MIGRATION = Rule(
     code="ML901",
     name="unparsable-migration",
-    severity=I,
+    severity=W,
     note=True,
-    summary="a migration file does not parse, so its operations cannot be linted",
+    summary=(
+        "a migration file does not parse, or its operations are not a literal list, so it "
+        "cannot be linted"
+    ),
     why=(
         "The linter reads migrations with Python's own parser and never imports them. A file "
         "with a syntax error (or newer syntax than the running Python understands, or git "
-        "conflict markers) cannot be read, so none of its operations are checked."
+        "conflict markers) cannot be read, and operations built at import time (`operations = "
+        "build()`, a nested operations list that is not a literal) cannot be listed: none of "
+        "them are checked. It is a warning, so a migration the linter could not see fails CI "
+        "at the default fail level instead of passing silently."
     ),
-    safe="Fix the syntax error, or run the linter on the Python version the project targets.",
+    safe=(
+        "Fix the syntax error, or run the linter on the Python version the project targets; "
+        "write the operations as a literal list (module-level or class-level names holding "
+        "lists are followed). Once reviewed by hand, suppress it with a reason, or lower its "
+        "severity in the configuration."
+    ),
 )
 
 UNREADABLE_ARGUMENT = Rule(

@@ -11,6 +11,8 @@ from manifest_core.model import Severity
 
 
 def check(site: Site, ctx: MigrationContext) -> None:
+    if ctx.post_deploy:
+        return  # runs after the deploy: the code running no longer has the field
     model = ctx.existing_table(site)
     if model is None:
         return
@@ -80,6 +82,8 @@ RULE = Rule(
     check=check,
     fixable=True,
     not_reported=(
+        "in a post-deploy migration (the `post-deploy-attribute` setting): the new code, which "
+        "no longer has the field, is all that runs",
         "inside `SeparateDatabaseAndState(state_operations=[...])`: Django only updates its state",
         "a many-to-many field with a custom `through` model (no table is dropped)",
         NEW_TABLE,

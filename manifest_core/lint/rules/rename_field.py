@@ -18,6 +18,8 @@ def check(site: Site, ctx: MigrationContext) -> None:
             site, site.op.head_span, "RenameField.old_name or new_name is not a string literal"
         )
         return
+    if _removed_later(ctx, site, new):
+        return  # dropped later in the same transaction: remove-field reports the column going
     value = model.field(old)
     if value is MISSING:
         ctx.unknown_prior(
@@ -62,6 +64,27 @@ def check(site: Site, ctx: MigrationContext) -> None:
     )
 
 
+def _removed_later(ctx: MigrationContext, site: Site, new: str) -> bool:
+    """Whether a later operation of the same atomic migration removes the renamed field: the
+    code running outside the transaction never sees the new name, only the column go."""
+    if not ctx.atomic or site.parents:
+        return False
+    model = site.op.param("model_name")
+    for later in ctx.sites[site.position + 1 :]:
+        op = later.op
+        if (
+            later.database
+            and not later.parents
+            and op.kind == "RemoveField"
+            and isinstance(model, str)
+            and isinstance(op.param("model_name"), str)
+            and str(op.param("model_name")).lower() == model.lower()
+            and op.param("name") == new
+        ):
+            return True
+    return False
+
+
 RULE = Rule(
     code="ML007",
     name="rename-field",
@@ -80,6 +103,8 @@ RULE = Rule(
     kinds=frozenset({"RenameField"}),
     check=check,
     not_reported=(
+        "the renamed field is removed later in the same atomic migration (remove-field reports "
+        "the column going)",
         "the field sets `db_column`: the column keeps its name",
         "a many-to-many field with a custom `through` model",
         NEW_TABLE,

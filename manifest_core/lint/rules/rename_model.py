@@ -6,6 +6,8 @@ from manifest_core.lint.fields import truncate_name
 from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.model import Severity
 
+from .common import table_unchanged_by_migration
+
 
 def check(site: Site, ctx: MigrationContext) -> None:
     model = ctx.existing_table(site, "old_name")
@@ -18,6 +20,8 @@ def check(site: Site, ctx: MigrationContext) -> None:
         ctx.unreadable(site, site.op.value_span("new_name"), "RenameModel.new_name is not a string")
         return
     new_table = truncate_name(f"{ctx.app}_{new.lower()}")
+    if table_unchanged_by_migration(ctx, site, model.name):
+        return  # an AlterModelTable later in the migration gives the table its name back
     ctx.report(
         RULE,
         site.op.head_span,

@@ -7,7 +7,7 @@ from manifest_core.lint.rule import Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING, Name
 from manifest_core.model import Severity
 
-from .run_sql_checks import has_ddl
+from .run_sql_checks import has_ddl, sql_findings
 
 _MODEL_PARAM = {
     "AddField": "model_name",
@@ -77,7 +77,14 @@ def check(ctx: MigrationContext) -> None:
         and s.op.kind == "RunPython"
         and not is_noop(s.op.param("code", MISSING))
     ]
-    if not data:
+    backfills = [
+        (s, found, span)
+        for s in ctx.sites
+        if s.database and s.op.family == "django" and s.op.kind == "RunSQL"
+        for found, span in sql_findings(ctx, s)
+        if found.kind == "dml" and not _new_table(ctx, s, found.table)
+    ]
+    if not data and not backfills:
         return
     schema = [(s, t) for s in ctx.sites if (t := locked_table(ctx, s)) is not None]
     if not schema:
@@ -92,17 +99,40 @@ def check(ctx: MigrationContext) -> None:
             f"{table}{more}: the schema change's lock is held until the data migration finishes",
             site,
         )
+    for site, found, span in backfills:
+        ctx.report(
+            RULE,
+            span,
+            f"{found.message} in the same transaction as {first.op.kind} (line "
+            f"{first.op.span.line}) on {table}{more}: the schema change's lock is held until "
+            "the backfill finishes",
+            site,
+        )
+
+
+def _new_table(ctx: MigrationContext, site: Site, table: str | None) -> bool:
+    """Whether a table raw SQL names is new (created in this migration or on this branch)."""
+    if table is None:
+        return False
+    for model in site.state.models.values():
+        if model.table(ctx.app) == table:
+            return ctx.is_new_model(model)
+    return ctx.is_new_key(site.state.sql_tables.get(table))
 
 
 RULE = Rule(
     code="ML020",
     name="run-python-with-schema-changes",
     severity=Severity.WARNING,
-    summary="a RunPython data migration shares an atomic migration with schema changes",
+    summary=(
+        "a data migration (RunPython, or UPDATE/DELETE in RunSQL) shares an atomic migration "
+        "with schema changes"
+    ),
     why=(
         "An atomic migration is one transaction: the locks its schema changes take, most of "
         "them ACCESS EXCLUSIVE, are held until the data migration in RunPython has gone through "
-        "every row it touches. The table is unavailable for that whole time. Mixing also makes "
+        "every row it touches (or an UPDATE or DELETE in RunSQL has). The table is unavailable "
+        "for that whole time. Mixing also makes "
         "PostgreSQL fail with 'pending trigger events' when rows are changed before an ALTER "
         "TABLE on a table with deferred constraints, and makes the migration impossible to "
         "split when it fails halfway."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from manifest_core.lint.framework import ZERO_DOWNTIME
 from manifest_core.lint.rule import NEW_TABLE, NO_TABLE, Example, MigrationContext, Rule, Site
 from manifest_core.lint.values import MISSING
 from manifest_core.model import Severity
@@ -17,7 +18,19 @@ def check(site: Site, ctx: MigrationContext) -> None:
     new_null = flag(ctx, site, change.new, "null", change.new.null)
     if old_null is not True or new_null is not False:
         return
-    column = ctx.column_ref(change.model, change.new.column(change.name))
+    table, name = change.model.table(ctx.app), change.new.column(change.name)
+    backfills = change.new.get("default", None) not in (None, change.old.get("default", None))
+    if ctx.schema_editor == ZERO_DOWNTIME and not backfills:
+        return  # it adds CHECK (column IS NOT NULL) NOT VALID, validates it, then SET NOT NULL
+    if (
+        ctx.postgres_version >= 12
+        and isinstance(table, str)
+        and isinstance(name, str)
+        and site.state.validated_not_null(table, name)
+        and not backfills
+    ):
+        return  # a validated CHECK (column IS NOT NULL): SET NOT NULL skips the scan
+    column = ctx.column_ref(change.model, name)
     backfill = ""
     if change.new.get("default", MISSING) is not MISSING:
         backfill = (
@@ -57,6 +70,17 @@ RULE = Rule(
     check=check,
     not_reported=(
         "the column was already NOT NULL, or stays nullable",
+        (
+            "on PostgreSQL 12 and later, a validated CHECK (column IS NOT NULL) constraint "
+            "exists (AddConstraint, or AddConstraintNotValid then ValidateConstraint, or the "
+            "same in RunSQL), the documented safe path, and no new default makes Django "
+            "update the NULL rows first"
+        ),
+        (
+            "with the django-pg-zero-downtime-migrations schema editor (the `schema-editor` "
+            "setting), which takes that path itself, unless a new default makes Django update "
+            "the NULL rows first"
+        ),
         "a many-to-many field (no column)",
         NEW_TABLE,
         NO_TABLE,

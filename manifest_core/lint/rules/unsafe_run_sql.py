@@ -20,6 +20,7 @@ _KINDS = frozenset(
         "alter-type",
         "set-not-null",
         "add-constraint",
+        "add-not-null-column",
     }
 )
 
@@ -29,6 +30,13 @@ def _model_with_table(ctx: MigrationContext, state: AppState, table: str) -> Mod
         if model.table(ctx.app) == table:
             return model
     return None
+
+
+def _sequence(name: str) -> bool:
+    """Whether a relation no model uses is named as PostgreSQL names the sequences it creates
+    (``<table>_<column>_seq``), or created by ``CREATE SEQUENCE`` earlier in the script (those
+    are never reported at all)."""
+    return name.endswith("_seq")
 
 
 def _deployed(ctx: MigrationContext, key: tuple[str, str]) -> bool:
@@ -41,10 +49,16 @@ def check(site: Site, ctx: MigrationContext) -> None:
     for found, span in sql_findings(ctx, site):
         if found.kind not in _KINDS:
             continue
+        if ctx.post_deploy and found.kind in ("drop-table", "drop-column"):
+            continue  # runs after the deploy: no code still running uses what is dropped
         if found.table is not None:
             model = _model_with_table(ctx, state, found.table)
             if model is not None and ctx.is_new_model(model):
                 continue  # a table created in this migration, or on this branch
+            if model is None and ctx.is_new_key(state.sql_tables.get(found.table)):
+                continue  # a table raw SQL created in this migration, or on this branch
+            if found.kind == "rename-table" and model is None and _sequence(found.table):
+                continue  # ALTER TABLE accepts sequences: renaming one breaks no query
             retired = state.retired_tables.get(found.table)
             if found.kind == "drop-table" and model is None and retired and _deployed(ctx, retired):
                 continue  # the models stopped using it in a migration already deployed
@@ -59,7 +73,10 @@ RULE = Rule(
     code="ML023",
     name="unsafe-run-sql",
     severity=Severity.ERROR,
-    summary="RunSQL drops, renames, changes a column type, or builds an index without CONCURRENTLY",
+    summary=(
+        "RunSQL drops, renames, changes a column type, adds a NOT NULL column without a default, "
+        "or builds an index without CONCURRENTLY"
+    ),
     why=(
         "Raw SQL gets no help from Django. DROP TABLE / DROP COLUMN and renames break the code "
         "still running during the deploy; ALTER COLUMN ... TYPE rewrites the table under an "
@@ -86,6 +103,10 @@ RULE = Rule(
             "CONSTRAINT ... USING INDEX"
         ),
         (
+            "a sequence renamed with ALTER TABLE (created by CREATE SEQUENCE in the script, or "
+            "named <table>_<column>_seq and used by no model)"
+        ),
+        (
             "statements on a table created by the same migration (CREATE TABLE, or a "
             "CreateModel) or "
             "on this branch"
@@ -95,6 +116,7 @@ RULE = Rule(
             "models "
             "(state only)"
         ),
+        "DROP COLUMN / DROP TABLE in a post-deploy migration (the `post-deploy-attribute` setting)",
         "SQL that is not a literal: reported as unreadable-argument instead",
     ),
     examples=(

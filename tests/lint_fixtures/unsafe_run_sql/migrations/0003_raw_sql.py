@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 'ALTER TABLE "unsafe_run_sql_order" ALTER COLUMN "coupon" SET NOT NULL',  # expect: unsafe-run-sql
                 'ALTER TABLE "unsafe_run_sql_order" ADD CONSTRAINT "total_positive" CHECK ("total" >= 0)',  # expect: unsafe-run-sql
                 'DROP INDEX "order_number_idx"',  # expect: unsafe-run-sql
-                "UPDATE unsafe_run_sql_order SET number = upper(number)",
+                "UPDATE unsafe_run_sql_order SET number = upper(number)",  # expect: run-python-with-schema-changes
             ],
             reverse_sql=migrations.RunSQL.noop,
         ),
