@@ -313,7 +313,8 @@ def classify(statement: Statement, new_tables: set[str]) -> list[Finding]:
         return [
             Finding(
                 "reindex",
-                "REINDEX without CONCURRENTLY blocks writes to the table, and reads that use the index, until it finishes",
+                "REINDEX without CONCURRENTLY blocks writes to the table, and the reads that "
+                "use its indexes, until it finishes",
                 *span,
             )
         ]
