@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from manifest_core.text import DecodeError, decode_source, parse_module
 
@@ -73,17 +73,7 @@ class BaseClasses:
             for stmt in node.body
         ):
             return None
-        for base in node.bases:
-            dotted = _dotted(base)
-            if dotted is None:
-                continue
-            head, dot, rest = dotted.partition(".")
-            if head in module.classes and not rest:
-                target = f"{module_name}.{head}"
-            elif head in module.imports:
-                target = module.imports[head] + dot + rest
-            else:
-                continue
+        for target in _base_targets(module_name, module, node):
             family, kind = classify_qualname(target)
             if family != "unknown":
                 return None if kind in _NESTING else (family, kind)
@@ -112,20 +102,10 @@ class BaseClasses:
             target = module.imports.get(name)  # a re-export
             return self._class_flags(target, depth + 1) if target else {}
         flags: dict[str, bool] = {}
-        for base in node.bases:
-            dotted = _dotted(base)
-            if dotted is None:
-                continue
-            head, dot, rest = dotted.partition(".")
-            if head in module.classes and not rest:
-                target = f"{module_name}.{head}"
-            elif head in module.imports:
-                target = module.imports[head] + dot + rest
-            else:
-                continue
+        for target in _base_targets(module_name, module, node):
             for key, value in self._class_flags(target, depth + 1).items():
                 flags.setdefault(key, value)
-        own = _own_flags(node)
+        own = class_flags(node)
         return {**flags, **own}
 
     def _module(self, module_name: str) -> _Module | None:
@@ -182,7 +162,22 @@ class _Module:
         return cls(classes, imports)
 
 
-def _own_flags(node: ast.ClassDef) -> dict[str, bool]:
+def _base_targets(module_name: str, module: _Module, node: ast.ClassDef) -> Iterator[str]:
+    """The qualified names of ``node``'s bases that can be followed: classes of its own module
+    and names it imports (``a.b.C``); other bases are skipped."""
+    for base in node.bases:
+        dotted = _dotted(base)
+        if dotted is None:
+            continue
+        head, dot, rest = dotted.partition(".")
+        if head in module.classes and not rest:
+            yield f"{module_name}.{head}"
+        elif head in module.imports:
+            yield module.imports[head] + dot + rest
+
+
+def class_flags(node: ast.ClassDef) -> dict[str, bool]:
+    """The class-level boolean literals a class body sets itself (``atomic = False``)."""
     own: dict[str, bool] = {}
     for stmt in node.body:
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant):

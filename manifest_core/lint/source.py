@@ -16,6 +16,7 @@ from manifest_core.model import DepKey, Span
 from manifest_core.reader import migration_name
 from manifest_core.text import LineIndex, find_conflicts, parse_module
 
+from .framework import class_flags
 from .operations import Operation, bind, classify
 from .values import MISSING, Call, Evaluator, Name
 
@@ -337,20 +338,7 @@ class _ModuleReader:
             qualname = self.evaluator.resolve(dotted)
             if qualname not in _DJANGO_MIGRATION:
                 external.append(qualname)
-        own: dict[str, bool] = {}
-        for stmt in node.body:
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant):
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name) and isinstance(stmt.value.value, bool):
-                        own[target.id] = stmt.value.value
-            elif (
-                isinstance(stmt, ast.AnnAssign)
-                and isinstance(stmt.target, ast.Name)
-                and isinstance(stmt.value, ast.Constant)
-                and isinstance(stmt.value.value, bool)
-            ):
-                own[stmt.target.id] = stmt.value.value
-        return {**flags, **own}, external
+        return {**flags, **class_flags(node)}, external
 
     def _class_span(self, node: ast.ClassDef) -> Span:
         line = node.lineno
