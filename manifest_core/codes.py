@@ -264,7 +264,7 @@ REPLACED_DEPENDENCY = _code(
     W,
     "a migration depends on a migration that exists only in a squashed migration's replaces",
     "Django follows the squash today, but the dependency breaks when the squash's replaces is "
-    f"removed: point it at the squashed migration (`{RESOLVE}` rewrites it after a merge)",
+    "removed: point the dependency at the squashed migration instead",
 )
 
 # --- resolve -------------------------------------------------------------------------------------
