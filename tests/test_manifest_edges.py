@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -88,24 +87,30 @@ def test_a_byte_order_mark_is_dropped_with_a_change(repo: Path) -> None:
 def test_a_full_disk_names_the_manifest_not_the_temporary_file(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from manifest_core import journal
+
     write_chain(repo, "shop", "0001_initial", "0002_order")
     config = Config()
     manifest = read_manifest(str(repo), config)
     plan = plan_update(load_summary(str(repo), use_cache=False), manifest).plan
     made: list[str] = []
-    mkstemp = tempfile.mkstemp
+    real_open = os.open
 
-    def full_disk(dir: str, prefix: str, suffix: str) -> tuple[int, str]:
-        fd, path = mkstemp(dir=dir, prefix=prefix, suffix=suffix)
-        os.close(fd)
-        made.append(path)
-        return os.open("/dev/full", os.O_WRONLY), path
+    def full_disk(path: str, flags: int, mode: int = 0o777) -> int:
+        """The new content of migrations.toml goes to a file on a full disk (/dev/full)."""
+        fd = real_open(path, flags, mode)
+        if os.path.basename(path).startswith(".migrations.toml.") and path.endswith(".new"):
+            made.append(path)
+            os.close(fd)
+            return real_open("/dev/full", os.O_WRONLY)
+        return fd
 
-    monkeypatch.setattr(tempfile, "mkstemp", full_disk)
+    monkeypatch.setattr(journal.os, "open", full_disk)
     with pytest.raises(fsops.ApplyError) as failure:
         fsops.apply_plan(str(repo), plan, use_git=False)
     assert str(failure.value) == (
-        "migrations.toml: No space left on device; every change was rolled back"
+        "migrations.toml: No space left on device (while writing its new content next to it); "
+        "every change was rolled back"
     )
     assert made  # the temporary file was used, and is gone
     assert not any(os.path.exists(p) for p in made)
