@@ -37,7 +37,7 @@ import os
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from lsprotocol import types
 from pygls import uris
@@ -45,7 +45,18 @@ from pygls.lsp.server import LanguageServer
 
 from manifest_core.project import find_root
 
-from . import NAME, __version__, commands, delivery, documents, folders, names, requests, scheduling
+from . import (
+    NAME,
+    __version__,
+    commands,
+    delivery,
+    documents,
+    folders,
+    framing,
+    names,
+    requests,
+    scheduling,
+)
 from ._lazy import LazyModule
 from .delivery import Rendered
 from .diagnostics import Renderer, path_uri
@@ -76,7 +87,10 @@ LOG_TYPES = {
 class MigrationServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            NAME, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            NAME,
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=framing.MigrationProtocol,
         )
         self.projects: dict[str, ProjectState] = {}
         self.documents: dict[str, Document] = {}
@@ -103,6 +117,10 @@ class MigrationServer(LanguageServer):
         self._planning: dict[str, asyncio.Task[None]] = {}
         self._plan_timers: dict[str, asyncio.TimerHandle] = {}
         self._register()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio, skipping frames that cannot be read (:mod:`lsp_server.framing`)."""
+        framing.start_io(self, stdin, stdout)
 
     # -- plumbing --------------------------------------------------------------------------------
     def _register(self) -> None:
