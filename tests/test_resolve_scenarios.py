@@ -852,3 +852,64 @@ def test_project_in_a_subfolder_of_the_repository(git: Git, tmp_path: Path) -> N
     ]
     assert repo.unmerged() == set()
     assert_django_happy(repo, tmp_path, {"blog": "0003_blog_post", "shop": "0002_shop_order"})
+
+
+def test_dependency_on_a_squashed_away_migration_follows_the_squash(
+    repo: DjangoRepo, tmp_path: Path
+) -> None:
+    """main squashes 0001..0004 and deletes the originals; feature's 0003 still depends on 0002.
+    Django loads it through the squash's `replaces`, but resolve points it at the squash and
+    numbers it after it."""
+    squash = "0001_initial_squashed_0004_blog_author"
+
+    def main() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.add_model("blog", "0004_blog_author", "author", "0003_blog_post")
+        originals = ["0001_initial", "0002_blog_tag", "0003_blog_post", "0004_blog_author"]
+        repo.add_squash("blog", squash, originals, after="0001_initial")
+        text = repo.read(f"{BLOG}/{squash}.py").replace(
+            "    dependencies = [\n        ('blog', '0001_initial'),\n    ]\n",
+            "    initial = True\n\n    dependencies = [\n    ]\n",
+        )
+        repo.write(f"{BLOG}/{squash}.py", text)
+        for name in originals:
+            (repo.root / BLOG / f"{name}.py").unlink()
+
+    diverge(
+        repo,
+        on_main=main,
+        on_feature=lambda: repo.add_model("blog", "0003_blog_feat", "feat", "0002_blog_tag"),
+    )
+    assert repo.merge("feature") != 0
+    assert repo.unmerged() == {MANIFEST}
+
+    code, out, err = repo.resolve("--dry-run")
+    assert (code, err) == (0, ""), out
+    assert (
+        f"blog: 0003_blog_feat depends on 0002_blog_tag, which exists only in the `replaces` of "
+        f"{squash}: the squash is depended on instead, and theirs moves after it, since "
+        f"{squash} is on the default branch main:" in out
+    )
+    assert plan_lines(out) == [
+        f"rename  {BLOG}/0003_blog_feat.py -> {BLOG}/0005_blog_feat.py",
+        f"edit    {BLOG}/0003_blog_feat.py:9:18: '0002_blog_tag' -> '{squash}'",
+        f"write   migrations.toml: blog: {squash} / 0003_blog_feat (conflicted) -> 0005_blog_feat",
+    ]
+    assert repo.exists(f"{BLOG}/0003_blog_feat.py")
+    code, data = repo.resolve_json("--dry-run")
+    assert code == 0
+    assert data["apps"]["blog"]["strategy"] == "follow-squash"
+    assert data["apps"]["blog"]["renames"] == {"0003_blog_feat": "0005_blog_feat"}
+
+    code, out, err = repo.resolve()
+    assert (code, err) == (0, ""), out
+    assert not repo.exists(f"{BLOG}/0003_blog_feat.py")
+    assert f"        ('blog', '{squash}'),\n" in repo.read(f"{BLOG}/0005_blog_feat.py")
+    assert repo.staged()[f"{BLOG}/0005_blog_feat.py"] == "A"
+    code, out, err = repo.cli("check")
+    assert "MM124" not in out + err
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0005_blog_feat", "shop": "0001_initial", "wiki": "0001_initial"},
+    )
