@@ -915,7 +915,7 @@ def test_dependency_on_a_squashed_away_migration_follows_the_squash(
     )
 
 
-@pytest.mark.parametrize("direction", ["feature-into-main", "main-into-feature"])
+@pytest.mark.parametrize("direction", ["feature-into-main", "main-into-feature", "rebase"])
 def test_a_chain_after_a_squashed_away_migration_moves_after_the_squash(
     repo: DjangoRepo, tmp_path: Path, direction: str
 ) -> None:
@@ -947,9 +947,14 @@ def test_a_chain_after_a_squashed_away_migration_moves_after_the_squash(
         )
 
     diverge(repo, on_main=main, on_feature=feature)
-    if direction == "main-into-feature":
+    if direction == "rebase":
         repo.git("checkout", "-q", "feature")
-    assert repo.merge("main" if direction == "main-into-feature" else "feature") != 0
+        assert repo.git("rebase", "main", check=False).returncode != 0
+    elif direction == "main-into-feature":
+        repo.git("checkout", "-q", "feature")
+        assert repo.merge("main") != 0
+    else:
+        assert repo.merge("feature") != 0
     assert repo.unmerged() == {MANIFEST}
     moving = "ours" if direction == "main-into-feature" else "theirs"
 
@@ -967,7 +972,7 @@ def test_a_chain_after_a_squashed_away_migration_moves_after_the_squash(
         f"edit    {BLOG}/0004_blog_more.py:9:18: '0003_blog_feat' -> '0004_blog_feat'",
         f"edit    {SHOP}/0002_shop_order.py:11:18: '0004_blog_more' -> '0005_blog_more'",
         f"write   migrations.toml: blog: {squash} / 0004_blog_more (conflicted) -> 0005_blog_more"
-        if direction == "feature-into-main"
+        if direction != "main-into-feature"
         else f"write   migrations.toml: blog: 0004_blog_more / {squash} (conflicted) "
         "-> 0005_blog_more",
     ]
