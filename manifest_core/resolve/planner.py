@@ -8,7 +8,9 @@ The steps, each of which can refuse (then the plan is empty and the problems say
    still name them by their old names): matched by content, never by guess;
 3. per conflicted app, decide which branch moves (:mod:`.sides`) and place its migrations after
    the other branch's head: shift their numbers, point the first ones at that head, rename the
-   files; or, with ``--strategy merge``, write a merge migration;
+   files; or, with ``--strategy merge``, write a merge migration. In an app without a conflict,
+   the moving side's migrations that depend on a migration existing only in a squash's
+   ``replaces`` (its file is gone) are pointed at the squash and placed after it the same way;
 4. rewrite every reference to a renamed migration, in every app, as an edit of one string literal;
 5. check the result: rebuild the graph from the planned files and require one leaf per resolved
    app, no missing node and no cycle, and no change to a file on the default branch;
