@@ -264,7 +264,8 @@ REPLACED_DEPENDENCY = _code(
     W,
     "a migration depends on a migration that exists only in a squashed migration's replaces",
     "Django follows the squash today, but the dependency breaks when the squash's replaces is "
-    "removed: point the dependency at the squashed migration instead",
+    "removed: point the dependency at the squashed migration instead (on a branch, `resolve` "
+    "does it and numbers the migration after the squash)",
 )
 
 # --- resolve -------------------------------------------------------------------------------------

@@ -852,3 +852,163 @@ def test_project_in_a_subfolder_of_the_repository(git: Git, tmp_path: Path) -> N
     ]
     assert repo.unmerged() == set()
     assert_django_happy(repo, tmp_path, {"blog": "0003_blog_post", "shop": "0002_shop_order"})
+
+
+def test_dependency_on_a_squashed_away_migration_follows_the_squash(
+    repo: DjangoRepo, tmp_path: Path
+) -> None:
+    """main squashes 0001..0004 and deletes the originals; feature's 0003 still depends on 0002.
+    Django loads it through the squash's `replaces`, but resolve points it at the squash and
+    numbers it after it."""
+    squash = "0001_initial_squashed_0004_blog_author"
+
+    def main() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        repo.add_model("blog", "0004_blog_author", "author", "0003_blog_post")
+        originals = ["0001_initial", "0002_blog_tag", "0003_blog_post", "0004_blog_author"]
+        repo.add_squash("blog", squash, originals, after="0001_initial")
+        text = repo.read(f"{BLOG}/{squash}.py").replace(
+            "    dependencies = [\n        ('blog', '0001_initial'),\n    ]\n",
+            "    initial = True\n\n    dependencies = [\n    ]\n",
+        )
+        repo.write(f"{BLOG}/{squash}.py", text)
+        for name in originals:
+            (repo.root / BLOG / f"{name}.py").unlink()
+
+    diverge(
+        repo,
+        on_main=main,
+        on_feature=lambda: repo.add_model("blog", "0003_blog_feat", "feat", "0002_blog_tag"),
+    )
+    assert repo.merge("feature") != 0
+    assert repo.unmerged() == {MANIFEST}
+
+    code, out, err = repo.resolve("--dry-run")
+    assert (code, err) == (0, ""), out
+    assert (
+        f"blog: 0003_blog_feat depends on 0002_blog_tag, which exists only in the `replaces` of "
+        f"{squash}: the squash is depended on instead, and theirs moves after it, since "
+        f"{squash} is on the default branch main:" in out
+    )
+    assert plan_lines(out) == [
+        f"rename  {BLOG}/0003_blog_feat.py -> {BLOG}/0005_blog_feat.py",
+        f"edit    {BLOG}/0003_blog_feat.py:9:18: '0002_blog_tag' -> '{squash}'",
+        f"write   migrations.toml: blog: {squash} / 0003_blog_feat (conflicted) -> 0005_blog_feat",
+    ]
+    assert repo.exists(f"{BLOG}/0003_blog_feat.py")
+    code, data = repo.resolve_json("--dry-run")
+    assert code == 0
+    assert data["apps"]["blog"]["strategy"] == "follow-squash"
+    assert data["apps"]["blog"]["renames"] == {"0003_blog_feat": "0005_blog_feat"}
+
+    code, out, err = repo.resolve()
+    assert (code, err) == (0, ""), out
+    assert not repo.exists(f"{BLOG}/0003_blog_feat.py")
+    assert f"        ('blog', '{squash}'),\n" in repo.read(f"{BLOG}/0005_blog_feat.py")
+    assert repo.staged()[f"{BLOG}/0005_blog_feat.py"] == "A"
+    code, out, err = repo.cli("check")
+    assert "MM124" not in out + err
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0005_blog_feat", "shop": "0001_initial", "wiki": "0001_initial"},
+    )
+
+
+@pytest.mark.parametrize("direction", ["feature-into-main", "main-into-feature", "rebase"])
+def test_a_chain_after_a_squashed_away_migration_moves_after_the_squash(
+    repo: DjangoRepo, tmp_path: Path, direction: str
+) -> None:
+    """feature: 0003 depends on 0002, which main squashed away; 0004 follows 0003, and shop's
+    0002 refers to 0004. Whichever way the merge goes, feature's migrations move."""
+    squash = "0001_initial_squashed_0003_blog_post"
+
+    def main() -> None:
+        repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+        originals = ["0001_initial", "0002_blog_tag", "0003_blog_post"]
+        repo.add_squash("blog", squash, originals, after="0001_initial")
+        text = repo.read(f"{BLOG}/{squash}.py").replace(
+            "    dependencies = [\n        ('blog', '0001_initial'),\n    ]\n",
+            "    initial = True\n\n    dependencies = [\n    ]\n",
+        )
+        repo.write(f"{BLOG}/{squash}.py", text)
+        for name in originals:
+            (repo.root / BLOG / f"{name}.py").unlink()
+
+    def feature() -> None:
+        repo.add_model("blog", "0003_blog_feat", "feat", "0002_blog_tag")
+        repo.add_model("blog", "0004_blog_more", "more", "0003_blog_feat")
+        repo.add_model(
+            "shop",
+            "0002_shop_order",
+            "order",
+            "0001_initial",
+            fk=("blog", "more", "0004_blog_more"),
+        )
+
+    diverge(repo, on_main=main, on_feature=feature)
+    if direction == "rebase":
+        repo.git("checkout", "-q", "feature")
+        assert repo.git("rebase", "main", check=False).returncode != 0
+    elif direction == "main-into-feature":
+        repo.git("checkout", "-q", "feature")
+        assert repo.merge("main") != 0
+    else:
+        assert repo.merge("feature") != 0
+    assert repo.unmerged() == {MANIFEST}
+    moving = "ours" if direction == "main-into-feature" else "theirs"
+
+    code, out, err = repo.resolve()
+    assert (code, err) == (0, ""), out
+    assert (
+        f"blog: 0003_blog_feat depends on 0002_blog_tag, which exists only in the `replaces` of "
+        f"{squash}: the squash is depended on instead, and {moving} moves after it, since "
+        f"{squash} is on the default branch main:" in out.splitlines()
+    )
+    assert plan_lines(out) == [
+        f"rename  {BLOG}/0004_blog_more.py -> {BLOG}/0005_blog_more.py",
+        f"rename  {BLOG}/0003_blog_feat.py -> {BLOG}/0004_blog_feat.py",
+        f"edit    {BLOG}/0003_blog_feat.py:9:18: '0002_blog_tag' -> '{squash}'",
+        f"edit    {BLOG}/0004_blog_more.py:9:18: '0003_blog_feat' -> '0004_blog_feat'",
+        f"edit    {SHOP}/0002_shop_order.py:11:18: '0004_blog_more' -> '0005_blog_more'",
+        f"write   migrations.toml: blog: {squash} / 0004_blog_more (conflicted) -> 0005_blog_more"
+        if direction != "main-into-feature"
+        else f"write   migrations.toml: blog: 0004_blog_more / {squash} (conflicted) "
+        "-> 0005_blog_more",
+    ]
+    assert f"        ('blog', '{squash}'),\n" in repo.read(f"{BLOG}/0004_blog_feat.py")
+    code, out, err = repo.cli("check")
+    assert "MM124" not in out + err
+    assert_django_happy(
+        repo,
+        tmp_path,
+        {"blog": "0005_blog_more", "shop": "0002_shop_order", "wiki": "0001_initial"},
+    )
+
+
+def test_a_squashed_away_dependency_on_the_default_branch_is_left_alone(repo: DjangoRepo) -> None:
+    """On main itself, a migration that depends on a squashed-away migration is deployed: resolve
+    never changes it, and check keeps warning."""
+    squash = "0001_initial_squashed_0002_blog_tag"
+    originals = ["0001_initial", "0002_blog_tag"]
+    repo.add_squash("blog", squash, originals, after="0001_initial")
+    text = repo.read(f"{BLOG}/{squash}.py").replace(
+        "    dependencies = [\n        ('blog', '0001_initial'),\n    ]\n",
+        "    initial = True\n\n    dependencies = [\n    ]\n",
+    )
+    repo.write(f"{BLOG}/{squash}.py", text)
+    for name in originals:
+        (repo.root / BLOG / f"{name}.py").unlink()
+    repo.add_model("blog", "0003_blog_post", "post", "0002_blog_tag")
+    repo.commit("Squash, and a migration after it")
+    before = repo.snapshot()
+
+    assert repo.resolve() == (
+        1,
+        "Nothing to resolve: every app has a single leaf migration and migrations.toml has no "
+        "conflict markers.\n",
+        "",
+    )
+    assert repo.snapshot() == before
+    code, out, _ = repo.cli("check")
+    assert (code, "MM124" in out) == (0, True), out

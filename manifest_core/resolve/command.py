@@ -9,7 +9,14 @@ from manifest_core.cli import EXIT_FINDINGS, EXIT_OK, Context, UsageError, comma
 from manifest_core.model import Problem
 from manifest_core.output import problem_json, render_problems
 from manifest_core.plan import Plan
-from manifest_core.resolve.model import MERGE, SIDES, STRATEGIES, AppResolution, Resolution
+from manifest_core.resolve.model import (
+    MERGE,
+    SIDES,
+    SQUASH,
+    STRATEGIES,
+    AppResolution,
+    Resolution,
+)
 from manifest_core.resolve.sides import SideContext
 
 NOTHING = (
@@ -268,7 +275,12 @@ def _describe_app(app: AppResolution) -> list[str]:
             f"{app.label}: merge migration {app.created} depends on "
             f"{' and '.join(app.leaves)}; nothing moves"
         ]
-    if app.strategy == "repair":
+    if app.strategy == SQUASH:
+        head = [
+            f"{app.label}: {app.detail}: the squash is depended on instead, and "
+            f"{app.moved_side or 'the branch'} moves after it, since {app.reason}:"
+        ]
+    elif app.strategy == "repair":
         head = [f"{app.label}: migrations renamed earlier are referred to by their new names"]
         if app.renames:
             head[0] += f"; the ones after {app.kept} follow them"
@@ -373,6 +385,7 @@ def _json(
                 "created": app.created,
                 "earlier": dict(app.earlier),
                 "migrate_target": app.migrate_target,
+                "detail": app.detail or None,
             }
             for app in resolution.apps
         },

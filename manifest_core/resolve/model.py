@@ -8,6 +8,8 @@ from manifest_core.model import Problem, Severity
 from manifest_core.plan import Plan
 
 RENUMBER, MERGE = "renumber", "merge"
+#: Not a strategy one chooses: migrations that depended on a squashed-away migration follow it.
+SQUASH = "follow-squash"
 STRATEGIES = (RENUMBER, MERGE)
 SIDES = ("ours", "theirs")
 
@@ -17,7 +19,9 @@ class AppResolution:
     """How one app is resolved."""
 
     label: str
-    strategy: str  #: ``renumber``, ``merge`` or ``repair`` (references to an earlier rename)
+    #: ``renumber``, ``merge``, ``repair`` (references to an earlier rename) or ``follow-squash``
+    #: (dependencies on migrations that exist only in a squash's ``replaces``)
+    strategy: str
     leaves: tuple[str, ...]  #: the app's leaves before
     head: str  #: the app's single leaf after
     kept: str | None = None  #: renumber: the leaf that stays where it is
@@ -31,6 +35,8 @@ class AppResolution:
     earlier: tuple[tuple[str, str], ...] = ()
     #: Where a database that applied ``moved`` must roll back to: a migration name or ``zero``.
     migrate_target: str | None = None
+    #: ``follow-squash``: which dependencies name squashed-away migrations, and the squash.
+    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ The steps, each of which can refuse (then the plan is empty and the problems say
    still name them by their old names): matched by content, never by guess;
 3. per conflicted app, decide which branch moves (:mod:`.sides`) and place its migrations after
    the other branch's head: shift their numbers, point the first ones at that head, rename the
-   files; or, with ``--strategy merge``, write a merge migration;
+   files; or, with ``--strategy merge``, write a merge migration. In an app without a conflict,
+   the moving side's migrations that depend on a migration existing only in a squash's
+   ``replaces`` (its file is gone) are pointed at the squash and placed after it the same way;
 4. rewrite every reference to a renamed migration, in every app, as an edit of one string literal;
 5. check the result: rebuild the graph from the planned files and require one leaf per resolved
    app, no missing node and no cycle, and no change to a file on the default branch;
@@ -48,7 +50,7 @@ from manifest_core.text import parse_module
 
 from . import graphs
 from .merge import merge_name, merge_source
-from .model import MERGE, RENUMBER, AppResolution, Resolution
+from .model import MERGE, RENUMBER, SQUASH, AppResolution, Resolution
 from .numbering import shift_name
 from .operations import Touch, touches
 from .sides import (
@@ -183,8 +185,13 @@ class _Planner:
             label: leaves for label, leaves in self.graph.conflicts.items() if self.in_scope(label)
         }
         repaired_apps = {k[0] for k in self.repaired}
+        squashed_away = {
+            label: deps
+            for label, deps in self.squashed_away_dependencies().items()
+            if self.in_scope(label) and label not in conflicts and label not in repaired_apps
+        }
         manifest = self.project.manifest
-        if not conflicts and not repaired_apps and not manifest.conflicted:
+        if not conflicts and not repaired_apps and not squashed_away and not manifest.conflicted:
             return Resolution(Plan("resolve: nothing to do"), nothing_to_do=True)
         for label in sorted(conflicts):
             if self.strategy == MERGE:
@@ -194,6 +201,8 @@ class _Planner:
         for label in sorted(repaired_apps - set(conflicts)):
             if self.in_scope(label):
                 self.continue_app(label)
+        for label in sorted(squashed_away):
+            self.follow_squash(label, squashed_away[label])
         self.check_unreadable_references()
         if self.errors():
             return self.refused(self.problems)
@@ -579,6 +588,120 @@ class _Planner:
                 renames=tuple(renames),
                 earlier=tuple((k[1], self.repaired[k]) for k in earlier),
                 migrate_target=graphs.order(parents)[0][1] if parents else "zero",
+            )
+        )
+
+    def squashed_away_dependencies(self) -> dict[str, dict[Key, list[tuple[int, Key, Key]]]]:
+        """Per app, its migrations (not on the default branch) that depend on a migration of
+        their own app whose file is gone and that exists only in a squash's ``replaces``: for
+        each, (index of the reference, the gone migration, the squash)."""
+        assert self.graph is not None
+        graph = self.graph
+        squash_of: dict[Key, Key] = {}
+        for key, migration in graph.migrations.items():
+            if key in graph.replaced_by:
+                continue
+            for replaced in migration.decl.replaces:
+                if not replaced[2] and replaced[:2] not in graph.migrations:
+                    squash_of[(replaced[0], replaced[1])] = key
+        found: dict[str, dict[Key, list[tuple[int, Key, Key]]]] = {}
+        if not squash_of:
+            return found
+        for key, migration in sorted(graph.migrations.items()):
+            if key in graph.replaced_by or self.context.on_default(migration.path):
+                continue
+            for written in migration.decl.dependencies:
+                gone = (written[0], written[1])
+                if written[2] or gone[0] != key[0] or gone not in squash_of:
+                    continue
+                index = self._ref_index(migration, written)
+                if index is not None:
+                    found.setdefault(key[0], {}).setdefault(key, []).append(
+                        (index, gone, squash_of[gone])
+                    )
+        return found
+
+    def follow_squash(
+        self, label: str, dependents: Mapping[Key, list[tuple[int, Key, Key]]]
+    ) -> None:
+        """Point dependencies on squashed-away migrations at their squash, and move the
+        migrations that had them (and those after them) after the squash, as a renumber would."""
+        assert self.graph is not None
+        graph = self.graph
+        squashes = {squash for refs in dependents.values() for _, _, squash in refs}
+        after = max(squashes, key=lambda k: graphs.number_after(graph, k))
+        members = set(dependents)
+        for key in dependents:
+            members |= {
+                k
+                for k in graph.descendants(key)
+                if k[0] == label and not self.context.on_default(graph.migrations[k].path)
+            }
+        members -= graphs.lineage(graph, after)
+        if not members:
+            return
+        ordered = graphs.order(members)
+        leaf = ordered[-1]
+        staying = classify(
+            Branch(after, (after,), (graph.migrations[after].path,)),
+            self.context,
+            self.project.manifest,
+            label,
+        )
+        moving = classify(
+            Branch(leaf, tuple(ordered), tuple(graph.migrations[k].path for k in ordered)),
+            self.context,
+            self.project.manifest,
+            label,
+        )
+        staying, moving = complete_sides(staying, moving)
+        decision = decide(
+            label,
+            (staying, moving),
+            self.context,
+            self.move,
+            {k: self.location(k) for k in (after, leaf)},
+        )
+        gone = graphs.order({g for refs in dependents.values() for _, g, _ in refs})
+        names = ", ".join(k[1] for k in graphs.order(dependents))
+        what = (
+            f"{names} {'depends' if len(dependents) == 1 else 'depend'} on "
+            f"{', '.join(k[1] for k in gone)}, which "
+            f"{'exists' if len(gone) == 1 else 'exist'} only in the `replaces` of "
+            f"{', '.join(k[1] for k in graphs.order(squashes))}"
+        )
+        if decision.moving != 1:
+            self.notes.append(
+                f"{label}: {what}; resolve leaves it as it is, since it cannot tell that "
+                f"{names} is the side that moves (pass --move)"
+            )
+            return
+        if decision.warning is not None:
+            self.problems.append(decision.warning)
+            self.waived.add(label)
+        for key, refs in dependents.items():
+            for index, _, squash in refs:
+                self.rewire[(graph.migrations[key].path, "dependencies", index)] = squash
+        delta = graphs.shift_for(members, graphs.number_after(graph, after))
+        renames = self.rename_members(label, members, delta)
+        self.groups[label] = [
+            (staying.side or f"the branch of {after[1]}", [after]),
+            (moving.side or f"the branch of {leaf[1]}", ordered),
+        ]
+        self.results.append(
+            AppResolution(
+                label=label,
+                strategy=SQUASH,
+                leaves=tuple(k[1] for k in graph.leaves.get(label, ())),
+                head=self.names.get(leaf, leaf[1]),
+                kept=after[1],
+                kept_side=staying.side,
+                moved_side=moving.side,
+                reason=decision.reason,
+                moved=tuple(k[1] for k in ordered),
+                renames=tuple(renames),
+                migrate_target=gone[0][1],
+                detail=what,
             )
         )
 
