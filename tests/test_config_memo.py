@@ -54,4 +54,6 @@ def test_no_cache_writes_no_memo(tmp_path: Path) -> None:
     write_chain(tmp_path, "shop", "0001_initial")
     code, _, err = run_cli("--root", str(tmp_path), "--no-cache", "update")
     assert (code, err) == (0, "")
-    assert not (tmp_path / DEFAULT_CACHE_DIR).exists()
+    # outside git the writers' lock lives in the cache folder; no cache record is written there
+    cache = tmp_path / DEFAULT_CACHE_DIR
+    assert not cache.exists() or not list(cache.glob("*.marshal"))

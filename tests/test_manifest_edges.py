@@ -87,7 +87,6 @@ def test_a_byte_order_mark_is_dropped_with_a_change(repo: Path) -> None:
 def test_a_full_disk_names_the_manifest_not_the_temporary_file(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from manifest_core import journal
 
     write_chain(repo, "shop", "0001_initial", "0002_order")
     config = Config()
@@ -105,7 +104,7 @@ def test_a_full_disk_names_the_manifest_not_the_temporary_file(
             return real_open("/dev/full", os.O_WRONLY)
         return fd
 
-    monkeypatch.setattr(journal.os, "open", full_disk)
+    monkeypatch.setattr(os, "open", full_disk)
     with pytest.raises(fsops.ApplyError) as failure:
         fsops.apply_plan(str(repo), plan, use_git=False)
     assert str(failure.value) == (
