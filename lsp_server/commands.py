@@ -41,13 +41,10 @@ async def resolve(server: MigrationServer, *args: object) -> dict[str, Any]:
     from manifest_core.resolve.command import _to_stage
     from manifest_core.resolve.model import MERGE, RENUMBER
 
-    await server._projects_known()
     options = _options(args)
-    state = project_arg(server, options)
+    state = await _ready_project(server, options)
     if state is None:
         return {"ok": False, "message": "no project"}
-    await flush_all(server, state)
-    await server._wait_loaded(state)
     strategy = options.get("strategy")
     plans = server.plans.setdefault(state.root, act.Plans())
     await server._plan(state)
@@ -145,13 +142,10 @@ async def update_manifest(server: MigrationServer, *args: object) -> dict[str, A
     else on disk."""
     from manifest_core.fsops import ApplyError, apply_plan
 
-    await server._projects_known()
     options = _options(args)
-    state = project_arg(server, options)
+    state = await _ready_project(server, options)
     if state is None:
         return {"ok": False, "message": "no project"}
-    await flush_all(server, state)
-    await server._wait_loaded(state)
     plans = server.plans.setdefault(state.root, act.Plans())
     support = server.edit_support()
     renderer = server.renderer(state)
@@ -273,6 +267,18 @@ async def show_location(server: MigrationServer, *args: object) -> bool:
         types.ShowDocumentParams(uri=uri, take_focus=True, selection=range_)
     )
     return bool(result and result.success)
+
+
+async def _ready_project(server: MigrationServer, options: dict[str, Any]) -> ProjectState | None:
+    """The project a command names (see :func:`project_arg`), with every open buffer flushed
+    into it and its index loaded; ``None`` when there is no such project."""
+    await server._projects_known()
+    state = project_arg(server, options)
+    if state is None:
+        return None
+    await flush_all(server, state)
+    await server._wait_loaded(state)
+    return state
 
 
 def project_arg(server: MigrationServer, options: dict[str, Any]) -> ProjectState | None:

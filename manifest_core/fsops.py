@@ -171,10 +171,6 @@ def in_git_work_tree(root: str) -> bool:
     return result.returncode == 0 and result.stdout.strip() == "true"
 
 
-def _tracked(root: str, path: str) -> bool:
-    return _git(root, "ls-files", "--error-unmatch", "--", path).returncode == 0
-
-
 def apply_plan(
     root: str,
     plan: Plan,
