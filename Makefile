@@ -73,6 +73,13 @@ pytest-postgres: $(VENV)/.installed
 vscode: $(VENV)/.installed
 	vscode-extension/scripts/ci.sh $(abspath $(PY))
 
+## VS Code itself: the .vsix installed in code-server (Node 24 and code-server from npm, cached in
+## ~/.cache/django-migration-manifest-ci), driven by Debian's Chromium through its UI: the
+## renumber quick fix, committed from Source Control (vscode-extension/ui-test/README.md).
+.PHONY: vscode-ui
+vscode-ui: $(VENV)/.installed
+	vscode-extension/ui-test/run.sh $(abspath $(PY))
+
 ## Speed figures against floors measured in the same run. The timed processes run a regular
 ## (not editable) install of the current tree, refreshed on every run, in $(VENV_BENCH); extra
 ## options go in BENCH_ARGS (e.g. make bench BENCH_ARGS=--quick).
