@@ -69,6 +69,7 @@ function writeSettings() {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const settings = {
     'djangoMigrationManifest.interpreter': [python],
+    'djangoMigrationManifest.trace.server': 'messages', // in the log, for a failure's diagnosis
     'security.workspace.trust.enabled': false,
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
@@ -271,8 +272,19 @@ async function renumberAndCommit(page, base) {
     return text;
   });
   log(`applied: ${title}`);
+  await step("the editor follows the rename to 0005_blog_post.py; the server's 'Staged for commit' notification", async () => {
+    await activeTab(page, '0005_blog_post.py');
+    await waitForText(
+      page,
+      '.notifications-toasts',
+      (text) => text.includes('Staged for commit') && text.includes('0005_blog_post.py'),
+      "the notification 'Staged for commit: ...0005_blog_post.py...'",
+      SHORT,
+    );
+  });
   await step('save all (File: Save All); the conflict leaves the Problems view and the status bar', async () => {
     await runCommand(page, 'File: Save All');
+    await page.locator('.tabs-container .tab.dirty').first().waitFor({ state: 'detached', timeout: SHORT });
     await problems(page);
     await waitForText(
       page,
@@ -285,7 +297,7 @@ async function renumberAndCommit(page, base) {
 
   let stagedMerge = false;
   await step('Source Control lists the renamed migration; stage what is left in Merge Changes, as VS Code suggests', async () => {
-    await runCommand(page, 'View: Show Source Control');
+    await runCommand(page, 'Source Control: Focus on Changes View');
     await waitForText(page, '.scm-view', (text) => text.includes('0005_blog_post.py'), 'the renamed migration in Source Control', SHORT);
     const text = await page.locator('.scm-view').first().innerText();
     if (text.includes('Merge Changes')) {
