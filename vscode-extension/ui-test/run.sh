@@ -88,7 +88,8 @@ else
   PATH="$(dirname "$node24"):$PATH" npm_config_nodedir="$node_home/node_modules/$node_package" \
     install_into "$code_server_home" "code-server@$CODE_SERVER_VERSION"
 fi
-"$node24" "$code_server" --version | head -1
+[ -f "$code_server_home/node_modules/code-server/lib/vscode/out/server-main.js" ] ||
+  fail "$code_server_home has no VS Code server (remove the folder to install it again)"
 installed=$(seconds)
 
 step "the .vsix"

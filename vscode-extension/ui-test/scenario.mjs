@@ -50,6 +50,8 @@ fs.mkdirSync(artifacts);
 const userData = path.join(work, 'user-data');
 const extensions = path.join(work, 'extensions');
 const config = path.join(work, 'code-server.yaml');
+// code-server keeps its own logs and heartbeat under XDG_DATA_HOME, whatever --user-data-dir says
+const codeServerEnv = { ...process.env, XDG_DATA_HOME: path.join(work, 'xdg-data') };
 const log = (message) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 function freePort() {
@@ -97,7 +99,7 @@ function installExtension() {
   const result = spawnSync(
     node24,
     [codeServer, '--config', config, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix],
-    { encoding: 'utf8', timeout: SHORT * 3 },
+    { encoding: 'utf8', timeout: SHORT * 3, env: codeServerEnv },
   );
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   if (result.status !== 0 || !/successfully installed/i.test(output)) {
@@ -136,6 +138,7 @@ async function startCodeServer() {
     {
       detached: true,
       stdio: ['ignore', out, out],
+      env: codeServerEnv,
     },
   );
   const base = `http://127.0.0.1:${port}`;
