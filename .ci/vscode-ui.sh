@@ -2,8 +2,8 @@
 # VS Code itself (make vscode-ui): code-server, from npm with the Node 24 it needs (cached in
 # ~/.cache/django-migration-manifest-ci), driven by Debian's Chromium. Install what is missing
 # from Debian: Chromium, and what code-server's native modules build with on a first install
-# (a C/C++ toolchain, pkg-config, the Kerberos headers). Here it must run: a missing part fails
-# the suite instead of skipping it.
+# (a C/C++ toolchain, pkg-config, the Kerberos headers). .ci/run requires it
+# (MIGRATION_MANIFEST_REQUIRE_VSCODE_UI=1): a missing part fails the suite instead of skipping it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=""
@@ -19,4 +19,4 @@ if [ -n "$packages" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
         $packages >/dev/null
 fi
-MIGRATION_MANIFEST_REQUIRE_VSCODE_UI=1 make vscode-ui
+make vscode-ui
