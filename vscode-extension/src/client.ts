@@ -16,6 +16,7 @@ import { CLIENT_ID, DIAGNOSTIC_SOURCE, DISPLAY_NAME, DOCUMENT_SELECTOR, SECTION,
 import { LaunchPlan } from './launch';
 import { effectiveTrace, shouldNotify } from './logging';
 import { answerConfiguration, readSettings } from './settings';
+import { deferStaging } from './stagedFixes';
 import { toWorkspaceReport, WireWorkspaceReport } from './workspaceDiagnostics';
 
 export interface ClientParts {
@@ -73,6 +74,9 @@ export function clientOptions(
     // what changes behind the editor's back (makemigrations, git checkout, resolve in a terminal)
     synchronize: { fileEvents: watchers },
     middleware: {
+      // the renumber/merge fixes: the edit, then git staging, always both (see stagedFixes.ts)
+      provideCodeActions: async (document, range, context, token, next) =>
+        deferStaging(await next(document, range, context, token)),
       // files whose problems went away are cleared (see workspaceDiagnostics.ts)
       provideWorkspaceDiagnostics: (previous, token, reporter) => workspaceDiagnostics(client)(previous, token, reporter),
       workspace: {

@@ -9,6 +9,7 @@ import { Commands, DISPLAY_NAME, FORWARDED, SECTION } from './constants';
 import { getPythonApi } from './python';
 import { ServerManager } from './serverManager';
 import { needsRestart, readSettings } from './settings';
+import { APPLY_STAGED_FIX, applyStagedFix } from './stagedFixes';
 import { ConflictStatus } from './statusBar';
 
 let manager: ServerManager | undefined;
@@ -48,6 +49,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       await servers.restart('Restart Server');
     }),
     vscode.commands.registerCommand(Commands.showLogs, () => channel.show()),
+    vscode.commands.registerCommand(APPLY_STAGED_FIX, applyStagedFix),
   );
 
   // the palette commands that forward to the server's own (which the client registers itself)
