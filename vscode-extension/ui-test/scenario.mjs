@@ -277,8 +277,8 @@ async function renumberAndCommit(page, base) {
   log(`applied: ${title}`);
   await step('the editor follows the rename to 0005_blog_post.py; the log reports the staging', async () => {
     await activeTab(page, '0005_blog_post.py');
-    // the fix is a workspace edit, then the server's staging command: saving before VS Code ran
-    // the command may stop it (as a user's Ctrl+S in the middle of the edit would)
+    // the fix is a workspace edit, then the server's staging command (src/stagedFixes.ts): save
+    // once both are done, as a user who sees the result would
     try {
       await waitForLog((text) => /Staged for commit: .*0005_blog_post\.py/.test(text), "'Staged for commit: ...0005_blog_post.py'", SHORT);
     } catch (error) {
