@@ -51,17 +51,19 @@ case $(uname -m) in
 esac
 node_package=node-linux-$arch
 
-# $1 folder, $2... npm install arguments: installs into $1.partial, then renames it to $1, so
-# that a folder in the cache is always complete.
+# $1 folder, $2... npm install arguments: installs into a folder of this run's own, then renames
+# it to $1, so that a folder in the cache is always complete (a concurrent run's is kept).
 install_into() {
-  local folder=$1
+  local folder=$1 partial="$1.partial-$$"
   shift
-  rm -rf "$folder.partial"
-  mkdir -p "$folder.partial"
-  echo '{"private": true}' >"$folder.partial/package.json"
-  (cd "$folder.partial" && npm install --no-save --no-audit --no-fund --loglevel=error "$@")
-  rm -rf "$folder"
-  mv "$folder.partial" "$folder"
+  rm -rf "$partial"
+  mkdir -p "$partial"
+  echo '{"private": true}' >"$partial/package.json"
+  (cd "$partial" && npm install --no-save --no-audit --no-fund --loglevel=error "$@") || {
+    rm -rf "$partial"
+    fail "npm install $* failed"
+  }
+  mv -T "$partial" "$folder" 2>/dev/null || rm -rf "$partial"
 }
 
 started=$(seconds)

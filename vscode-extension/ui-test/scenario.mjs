@@ -430,7 +430,12 @@ async function main() {
     ['Flask/Alembic workspace stays quiet', alembicStaysQuiet],
   ];
   const only = process.env.DMM_UI_ONLY; // a part of a scenario's name: run only that one
-  for (const [name, scenario] of scenarios.filter(([name]) => !only || name.includes(only))) {
+  const chosen = scenarios.filter(([name]) => !only || name.includes(only));
+  if (chosen.length === 0) {
+    console.error(`vscode-ui: no scenario's name contains DMM_UI_ONLY=${only}`);
+    results.push(false);
+  }
+  for (const [name, scenario] of chosen) {
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
     const page = await context.newPage();
     const started = Date.now();
