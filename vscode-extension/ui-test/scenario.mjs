@@ -298,6 +298,12 @@ async function renumberAndCommit(page, base) {
     await waitForText(page, '#workbench\\.parts\\.statusbar', (text) => !/migration conflict/.test(text), 'the status bar without the conflict');
   });
 
+  await commitAndCheck(page, git, root, head);
+}
+
+/** Source Control: stage what it still lists under Merge Changes (as VS Code suggests), commit
+ * with Ctrl+Enter; then the commit, read with git, holds blog 0005_blog_post once and passes check. */
+async function commitAndCheck(page, git, root, head) {
   let stagedMerge = false;
   await step('Source Control lists the renamed migration; stage what is left in Merge Changes, as VS Code suggests', async () => {
     await runCommand(page, 'Source Control: Focus on Changes View');
@@ -348,7 +354,7 @@ async function renumberAndCommit(page, base) {
     if (manifest.includes('<<<<<<<') || !manifest.includes('0005_blog_post')) {
       throw new Error(`the committed migrations.toml:\n${manifest}`);
     }
-    const clean = path.join(work, 'committed');
+    const clean = path.join(work, `committed-${path.basename(root)}`);
     execFileSync('git', ['clone', '-q', root, clean]);
     const check = spawnSync(python, ['-m', 'manifest_core', 'check'], { cwd: clean, encoding: 'utf8' });
     if (check.status !== 0) {
@@ -360,6 +366,39 @@ async function renumberAndCommit(page, base) {
     }
     log(`committed ${commit.slice(0, 12)}: ${blog.length} blog migrations; check on a clean checkout: ${check.stdout.trim().split('\n').pop()}`);
   });
+}
+
+/** Scenario 3: the status bar item resolves the conflict on disk; committed from Source Control. */
+async function statusBarResolves(page, base) {
+  const root = path.join(work, 'shop-site-status-bar');
+  const { head } = await step('a Django project stopped in `git merge feature` on migrations.toml', () =>
+    conflictedDjangoProject(root, python),
+  );
+  const git = gitIn(root);
+  git.root = root;
+  await step('open the folder in code-server', () =>
+    openWorkbench(page, `${base}/?folder=${encodeURIComponent(root)}`, 'migrations.toml'),
+  );
+  await step("click the status bar's '1 migration conflict'; it goes away", async () => {
+    const item = page
+      .locator('#workbench\\.parts\\.statusbar .statusbar-item')
+      .filter({ hasText: '1 migration conflict' })
+      .first();
+    await item.waitFor({ state: 'visible', timeout: LONG });
+    await item.click();
+    await waitForText(
+      page,
+      '#workbench\\.parts\\.statusbar',
+      (text) => !/migration conflict/.test(text),
+      'the status bar without the conflict',
+    );
+    await waitForLog(
+      (text) => /djangoMigrationManifest\.resolve: done: .*Staged for commit/.test(text),
+      "'djangoMigrationManifest.resolve: done: ... Staged for commit'",
+      SHORT,
+    );
+  });
+  await commitAndCheck(page, git, root, head);
 }
 
 /** Scenario 2: a Flask/Alembic workspace: the extension does not start by itself; started by
@@ -428,6 +467,7 @@ async function main() {
   const scenarios = [
     ['renumber quick fix, committed from Source Control', renumberAndCommit],
     ['Flask/Alembic workspace stays quiet', alembicStaysQuiet],
+    ['status bar resolves, committed from Source Control', statusBarResolves],
   ];
   const only = process.env.DMM_UI_ONLY; // a part of a scenario's name: run only that one
   const chosen = scenarios.filter(([name]) => !only || name.includes(only));
