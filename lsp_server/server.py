@@ -164,13 +164,14 @@ class MigrationServer(LanguageServer):
                 return default
         return value
 
-    def log(self, level: int, message: str) -> None:
+    def log(self, level: int, message: str, *, shown: bool = False) -> None:
         """Log to the client (``window/logMessage``) at its level, and to the server's log,
         from any thread. On stderr, a message the client received is not written again: editors
-        keep stderr in the same log (once per message, at its level)."""
+        keep stderr in the same log (once per message, at its level). A message ``shown`` to the
+        user reaches the client's log whatever the log level: clients log it from there only."""
         if self.stopping and level > logging.INFO:
             level = logging.DEBUG  # work cut short by a shutdown (a restart) is no error
-        to_client = level >= logging.getLevelName(self.settings.log_level.upper())
+        to_client = shown or level >= logging.getLevelName(self.settings.log_level.upper())
         logger.log(level, message, extra={CLIENT_COPY: to_client})
         if not to_client:
             return
@@ -181,7 +182,7 @@ class MigrationServer(LanguageServer):
 
     def notify_user(self, level: int, message: str) -> None:
         """Show a message (``window/showMessage``) and log it."""
-        self.log(level, message)
+        self.log(level, message, shown=True)
         params = types.ShowMessageParams(
             type=LOG_TYPES.get(level, types.MessageType.Info), message=message
         )
