@@ -561,11 +561,28 @@ def _running(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
+class _RoutineProtocolWarnings(logging.Filter):
+    """pygls warns of a cancellation that arrives after its request was answered (editors cancel
+    finished requests all the time) and of messages that arrive after ``shutdown`` (a restart
+    stops the server while the editor still asks): both routine, logged at DEBUG instead."""
+
+    ROUTINE = ("Cancel notification for unknown message id", "Server shutting down.")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith(self.ROUTINE):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
 def _configure_logging(level: str) -> None:
     """pygls logs every message it sends at INFO: keep that for ``--log-level debug``."""
     noisy = logging.DEBUG if level == "debug" else logging.WARNING
     for name in ("pygls", "pygls.protocol", "pygls.server", "pygls.feature_manager"):
         logging.getLogger(name).setLevel(noisy)
+    json_rpc = logging.getLogger("pygls.protocol.json_rpc")
+    if not any(isinstance(f, _RoutineProtocolWarnings) for f in json_rpc.filters):
+        json_rpc.addFilter(_RoutineProtocolWarnings())
 
 
 def create_server() -> MigrationServer:
