@@ -41,13 +41,20 @@ const CLIENT_LEVELS: Record<string, Level> = {
   LSP: 'info',
 };
 
-/** A line of the client's own (`[Warn  - 10:04:05] text`): its level and text; else Info. */
+/** The client's words for a server that ended well (it says so at Error, whatever the code). */
+const CLEAN_EXIT = /^Server process exited with code 0\.$/;
+
+/**
+ * A line of the client's own (`[Warn  - 10:04:05] text`): its level and text; else Info. The
+ * server's exit with code 0 (after `shutdown` and `exit`: a stop or restart) is no error.
+ */
 export function parseClientLine(line: string): Entry {
   const match = CLIENT_PREFIX.exec(line);
   if (!match) {
     return { level: 'info', text: line };
   }
-  return { level: CLIENT_LEVELS[match[1]], text: line.slice(match[0].length) };
+  const text = line.slice(match[0].length);
+  return { level: CLEAN_EXIT.test(text) ? 'info' : CLIENT_LEVELS[match[1]], text };
 }
 
 /** `%(asctime)s %(levelname)s %(name)s: %(message)s` (lsp_server/__main__.py). */

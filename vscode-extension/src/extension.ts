@@ -69,7 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
           const answer = await servers.execute(serverCommand, [options]);
           // the server has logged (and shown) its message: the answer itself is for debugging
           if (isAnswer(answer)) {
-            channel.debug(`${serverCommand}: ${answer.ok ? 'done' : 'not done'}: ${answer.message ?? ''}`);
+            channel.debug(`${serverCommand}: ${answer.ok ? 'done' : 'not done'}`);
           } else if (answer !== undefined) {
             channel.debug(`${serverCommand}: ${JSON.stringify(answer, null, 2)}`);
           }

@@ -26,6 +26,13 @@ describe('the client and server output in the log', () => {
     assert.deepStrictEqual(parseClientLine('[Info  - 10:04:05] indexed 3 apps'), { level: 'info', text: 'indexed 3 apps' });
     assert.deepStrictEqual(parseClientLine('[Debug - 10:04:05] changed on disk'), { level: 'debug', text: 'changed on disk' });
     assert.deepStrictEqual(parseClientLine('no prefix'), { level: 'info', text: 'no prefix' });
+    // the client says any exit at Error: code 0 (the server stopped when asked) is none
+    assert.deepStrictEqual(parseClientLine('[Error - 10:04:05 AM] Server process exited with code 0.'), {
+      level: 'info',
+      text: 'Server process exited with code 0.',
+    });
+    assert.strictEqual(parseClientLine('[Error - 10:04:05 AM] Server process exited with code 1.').level, 'error');
+    assert.strictEqual(parseClientLine('[Error - 10:04:05 AM] Server process exited with signal SIGKILL.').level, 'error');
   });
 
   it("reads the server's stderr at its records' levels, a traceback in its record", () => {
