@@ -186,6 +186,26 @@ describe('activation: the interpreter from the Python extension, and none', func
     assert.ok(resolved >= 2);
   });
 
+  it('without the Python extension (code-server, VSCodium), runs the server with python3 on PATH', async () => {
+    fake.reset();
+    fake.folders(root);
+    fake.set('importStrategy', 'useBundled');
+    const folder = fs.mkdtempSync(path.join(tmp, 'bin-'));
+    fs.symlinkSync(executable(), path.join(folder, 'python3'));
+    const savedPath = process.env.PATH;
+    process.env.PATH = [folder, '/nonexistent'].join(path.delimiter); // python3 is ours alone
+    try {
+      await activate(newContext() as any);
+      await eventually(() => (fake.logs.some((l) => /language server running/.test(l.message)) ? true : undefined), log);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    const from = `interpreter: ${path.join(folder, 'python3')} (from python3 on PATH (the Python extension is not installed))`;
+    assert.ok(fake.logs.some((l) => l.message.endsWith(from)), log());
+    assert.deepStrictEqual(notices(), []);
+    assert.deepStrictEqual(fake.messages, []);
+  });
+
   it('without an interpreter, says how to choose one (once), and says nothing more once one is chosen', async () => {
     fake.reset();
     fake.folders(root);
