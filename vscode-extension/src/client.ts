@@ -28,6 +28,7 @@ export interface ClientParts {
   client: LanguageClient;
   /** The file watchers and the client's output: disposed with the client. */
   disposables: vscode.Disposable[];
+  errors: QuietErrorHandler;
 }
 
 /**
@@ -38,6 +39,8 @@ export interface ClientParts {
  */
 export class QuietErrorHandler implements ErrorHandler {
   private fallback: ErrorHandler | undefined;
+  /** What was decided when the connection last closed unasked: restart the server, or not. */
+  lastClose: CloseAction | undefined;
 
   /** The client's default handler, once the client exists. */
   use(fallback: ErrorHandler): void {
@@ -51,6 +54,7 @@ export class QuietErrorHandler implements ErrorHandler {
 
   async closed(): Promise<CloseHandlerResult> {
     const result = this.fallback ? await this.fallback.closed() : { action: CloseAction.DoNotRestart };
+    this.lastClose = result.action;
     return { ...result, handled: true };
   }
 }
@@ -166,7 +170,7 @@ export function createClient(
   errors.use(client.createDefaultErrorHandler());
   // before start(): replaces the client's own handler, to honour showNotifications
   client.onNotification(ShowMessageNotification.type, showMessage(channel, folder));
-  return { client, disposables: [...watchers, output.outputChannel, output.traceOutputChannel] };
+  return { client, disposables: [...watchers, output.outputChannel, output.traceOutputChannel], errors };
 }
 
 /** Apply the trace in force (the setting, or the log channel's level if more verbose). */

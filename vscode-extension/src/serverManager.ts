@@ -9,7 +9,7 @@
  * purpose (the command, a setting, the Python environment) is no failure: nothing is told.
  */
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, LanguageClient, State } from 'vscode-languageclient/node';
+import { CloseAction, ExecuteCommandRequest, LanguageClient, State } from 'vscode-languageclient/node';
 import { applyTrace, createClient } from './client';
 import { Commands, DISPLAY_NAME } from './constants';
 import { planLaunch } from './launch';
@@ -87,7 +87,7 @@ export class ServerManager implements vscode.Disposable {
       this.fail(result.message);
       return undefined;
     }
-    const { client, disposables } = createClient(result.plan, this.channel, folder);
+    const { client, disposables, errors } = createClient(result.plan, this.channel, folder);
     this.client = client;
     let started = false;
     this.clientDisposables = [
@@ -96,8 +96,10 @@ export class ServerManager implements vscode.Disposable {
         if (this.client !== client || !started) {
           return; // a client stopped on purpose, or the first start (told below)
         }
-        if (event.newState === State.Stopped) {
-          // not asked to: it crashed (the client restarts it, up to 4 times in 3 minutes)
+        if (event.newState === State.Stopped && errors.lastClose === CloseAction.Restart) {
+          // not asked to: it crashed, and the client starts it again (up to 4 times in 3 minutes)
+          this.channel.warn('the language server stopped unexpectedly: starting it again');
+        } else if (event.newState === State.Stopped) {
           this.fail(`${DISPLAY_NAME}: the language server stopped. Show Logs says why; Restart Server starts it again.`);
         } else if (event.newState === State.Running) {
           this.succeed(client);

@@ -95,6 +95,21 @@ describe(`activation: the extension with the real language client (${extension =
     assert.deepStrictEqual(notices(), []);
   });
 
+  it('starts a server that crashed again, saying so in the log only', async () => {
+    const since = fake.logs.length;
+    const servers = spawnSync('pgrep', ['-P', String(process.pid), '-f', '--', '-m lsp_server'], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
+    assert.strictEqual(servers.length, 1, `one server process: ${servers.join(' ')}`);
+    process.kill(Number(servers[0]), 'SIGKILL');
+    await eventually(() => (fake.logs.slice(since).some((l) => /language server running/.test(l.message)) ? true : undefined), log);
+    const after = fake.logs.slice(since);
+    assert.ok(after.some((l) => l.level === 'error' && /Server process exited with signal SIGKILL/.test(l.message)), log());
+    assert.ok(after.some((l) => l.level === 'warn' && /stopped unexpectedly: starting it again/.test(l.message)), log());
+    assert.deepStrictEqual(fake.messages, []); // the client's own pop-up is not shown
+    assert.deepStrictEqual(notices(), []);
+    const item = fake.statusItems.find((i) => i.id.startsWith(Commands.resolveConflicts));
+    assert.ok(!item.visible || !/Migration Manifest$/.test(item.text), JSON.stringify(item));
+  });
+
   it('shows the conflict in the status bar, and resolves it when clicked', async () => {
     openDocument(project.theirs, 'python');
     const item = fake.statusItems.find((i) => i.id.startsWith(Commands.resolveConflicts));
@@ -124,7 +139,11 @@ describe(`activation: the extension with the real language client (${extension =
 
   it('stops the server on deactivation', async () => {
     await deactivate();
-    assert.ok(!fake.logs.some((l) => l.level === 'error'), log());
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the process's exit
+    // the only error of the whole run: the crash the test above caused
+    const errors = fake.logs.filter((l) => l.level === 'error').map((l) => l.message);
+    assert.deepStrictEqual(errors, ['Django Migration Manifest: Server process exited with signal SIGKILL.'], log());
+    assert.ok(fake.logs.some((l) => /Server process exited with code 0\./.test(l.message)), log());
   });
 });
 
