@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.log_file
         else logging.StreamHandler(sys.stderr)
     )
+    # the VS Code extension reads each stderr line's level from this format (clientLog.ts)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if not args.log_file:  # the editor shows stderr with its log: each message once
         handler.addFilter(lambda record: not getattr(record, "mm_client_copy", False))

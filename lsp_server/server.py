@@ -164,13 +164,14 @@ class MigrationServer(LanguageServer):
                 return default
         return value
 
-    def log(self, level: int, message: str) -> None:
+    def log(self, level: int, message: str, *, shown: bool = False) -> None:
         """Log to the client (``window/logMessage``) at its level, and to the server's log,
         from any thread. On stderr, a message the client received is not written again: editors
-        keep stderr in the same log (once per message, at its level)."""
+        keep stderr in the same log (once per message, at its level). A message ``shown`` to the
+        user reaches the client's log whatever the log level: clients log it from there only."""
         if self.stopping and level > logging.INFO:
             level = logging.DEBUG  # work cut short by a shutdown (a restart) is no error
-        to_client = level >= logging.getLevelName(self.settings.log_level.upper())
+        to_client = shown or level >= logging.getLevelName(self.settings.log_level.upper())
         logger.log(level, message, extra={CLIENT_COPY: to_client})
         if not to_client:
             return
@@ -181,7 +182,7 @@ class MigrationServer(LanguageServer):
 
     def notify_user(self, level: int, message: str) -> None:
         """Show a message (``window/showMessage``) and log it."""
-        self.log(level, message)
+        self.log(level, message, shown=True)
         params = types.ShowMessageParams(
             type=LOG_TYPES.get(level, types.MessageType.Info), message=message
         )
@@ -560,11 +561,28 @@ def _running(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
+class _RoutineProtocolWarnings(logging.Filter):
+    """pygls warns of a cancellation that arrives after its request was answered (editors cancel
+    finished requests all the time) and of messages that arrive after ``shutdown`` (a restart
+    stops the server while the editor still asks): both routine, logged at DEBUG instead."""
+
+    ROUTINE = ("Cancel notification for unknown message id", "Server shutting down.")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith(self.ROUTINE):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
 def _configure_logging(level: str) -> None:
     """pygls logs every message it sends at INFO: keep that for ``--log-level debug``."""
     noisy = logging.DEBUG if level == "debug" else logging.WARNING
     for name in ("pygls", "pygls.protocol", "pygls.server", "pygls.feature_manager"):
         logging.getLogger(name).setLevel(noisy)
+    json_rpc = logging.getLogger("pygls.protocol.json_rpc")
+    if not any(isinstance(f, _RoutineProtocolWarnings) for f in json_rpc.filters):
+        json_rpc.addFilter(_RoutineProtocolWarnings())
 
 
 def create_server() -> MigrationServer:

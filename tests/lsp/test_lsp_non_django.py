@@ -51,4 +51,8 @@ async def test_an_alembic_workspace_gets_no_error_and_nothing_written(git: Git) 
         errors = [d for d in published if d.severity == types.DiagnosticSeverity.Error]
         assert errors == []
         assert not any(str(d.code) == "MM001" for d in published)
+        # nor as a message: no pop-up, no error in the editor's log
+        error = types.MessageType.Error
+        assert [m.message for m in session.client.messages if m.type == error] == []
+        assert [m.message for m in session.client.log_messages if m.type == error] == []
     assert tree(git.path) == before

@@ -2,6 +2,11 @@
 import * as vscode from 'vscode';
 import {
   BaseLanguageClient,
+  CloseAction,
+  CloseHandlerResult,
+  ErrorAction,
+  ErrorHandler,
+  ErrorHandlerResult,
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
@@ -12,6 +17,7 @@ import {
   vsdiag,
   WorkspaceDiagnosticRequest,
 } from 'vscode-languageclient/node';
+import { ClientOutput, TraceOutput } from './clientLog';
 import { CLIENT_ID, DIAGNOSTIC_SOURCE, DISPLAY_NAME, DOCUMENT_SELECTOR, SECTION, WATCHED_GLOBS } from './constants';
 import { LaunchPlan } from './launch';
 import { effectiveTrace, shouldNotify } from './logging';
@@ -21,8 +27,37 @@ import { toWorkspaceReport, WireWorkspaceReport } from './workspaceDiagnostics';
 
 export interface ClientParts {
   client: LanguageClient;
-  /** The file watchers: disposed with the client. */
+  /** The file watchers and the client's output: disposed with the client. */
   disposables: vscode.Disposable[];
+  errors: QuietErrorHandler;
+}
+
+/**
+ * The client's own error handling, told nothing itself: it restarts a server that crashed (up to
+ * 4 times in 3 minutes) as it does by default, but pops up no notification of its own. Whether the
+ * server runs is told by the extension (serverManager.ts: the status bar item and one notification
+ * it withdraws when the server runs again); the client's lines still go to the log.
+ */
+export class QuietErrorHandler implements ErrorHandler {
+  private fallback: ErrorHandler | undefined;
+  /** What was decided when the connection last closed unasked: restart the server, or not. */
+  lastClose: CloseAction | undefined;
+
+  /** The client's default handler, once the client exists. */
+  use(fallback: ErrorHandler): void {
+    this.fallback = fallback;
+  }
+
+  async error(...args: Parameters<ErrorHandler['error']>): Promise<ErrorHandlerResult> {
+    const result = this.fallback ? await this.fallback.error(...args) : { action: ErrorAction.Shutdown };
+    return { ...result, handled: true };
+  }
+
+  async closed(): Promise<CloseHandlerResult> {
+    const result = this.fallback ? await this.fallback.closed() : { action: CloseAction.DoNotRestart };
+    this.lastClose = result.action;
+    return { ...result, handled: true };
+  }
 }
 
 /** `workspace/diagnostic`, made by the extension: see workspaceDiagnostics.ts. */
@@ -64,12 +99,19 @@ export function clientOptions(
   channel: vscode.LogOutputChannel,
   watchers: vscode.FileSystemWatcher[],
   client: () => BaseLanguageClient | undefined = () => undefined,
+  output: { outputChannel: vscode.OutputChannel; traceOutputChannel: vscode.OutputChannel } = {
+    outputChannel: new ClientOutput(channel.name, channel),
+    traceOutputChannel: new TraceOutput(channel.name, channel),
+  },
+  errorHandler: ErrorHandler = new QuietErrorHandler(),
 ): LanguageClientOptions {
   return {
     documentSelector: DOCUMENT_SELECTOR,
-    outputChannel: channel,
-    traceOutputChannel: channel,
+    // the client's lines and the server's stderr, at their levels, in the log (clientLog.ts)
+    outputChannel: output.outputChannel,
+    traceOutputChannel: output.traceOutputChannel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
+    errorHandler,
     initializationOptions: plan.initializationOptions,
     // what changes behind the editor's back (makemigrations, git checkout, resolve in a terminal)
     synchronize: { fileEvents: watchers },
@@ -88,10 +130,12 @@ export function clientOptions(
   };
 }
 
-function showMessage(channel: vscode.LogOutputChannel, folder: vscode.WorkspaceFolder | undefined) {
+/**
+ * `window/showMessage`: a notification, as `showNotifications` says. Not logged here: the server
+ * logs every message it shows (`window/logMessage`, at its level), so the log has it once.
+ */
+export function showMessage(channel: vscode.LogOutputChannel, folder: vscode.WorkspaceFolder | undefined) {
   return (params: ShowMessageParams): void => {
-    const log = params.type === 1 ? channel.error : params.type === 2 ? channel.warn : channel.info;
-    log.call(channel, `[server] ${params.message}`);
     if (!shouldNotify(readSettings(folder).showNotifications, params.type)) {
       return;
     }
@@ -122,11 +166,15 @@ export function createClient(
   };
   const serverOptions: ServerOptions = { run: executable, debug: executable };
   let created: LanguageClient | undefined;
-  const client = new LanguageClient(CLIENT_ID, DISPLAY_NAME, serverOptions, clientOptions(plan, channel, watchers, () => created));
+  const output = { outputChannel: new ClientOutput(channel.name, channel), traceOutputChannel: new TraceOutput(channel.name, channel) };
+  const errors = new QuietErrorHandler();
+  const options = clientOptions(plan, channel, watchers, () => created, output, errors);
+  const client = new LanguageClient(CLIENT_ID, DISPLAY_NAME, serverOptions, options);
   created = client;
+  errors.use(client.createDefaultErrorHandler());
   // before start(): replaces the client's own handler, to honour showNotifications
   client.onNotification(ShowMessageNotification.type, showMessage(channel, folder));
-  return { client, disposables: watchers };
+  return { client, disposables: [...watchers, output.outputChannel, output.traceOutputChannel], errors };
 }
 
 /** Apply the trace in force (the setting, or the log channel's level if more verbose). */

@@ -44,7 +44,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   channel.info(`${DISPLAY_NAME} ${String(context.extension.packageJSON.version)} activated`);
 
   context.subscriptions.push(
-    servers.onDidChangeState((state) => status.setProblem(state === 'failed' ? servers.problem : undefined)),
+    // a failure stays in the status bar while a restart is under way, until the server runs
+    servers.onDidChangeState((state) => {
+      if (state === 'failed') {
+        status.setProblem(servers.problem);
+      } else if (state === 'running') {
+        status.setProblem(undefined);
+      }
+    }),
     vscode.commands.registerCommand(Commands.restartServer, async () => {
       await servers.restart('Restart Server');
     }),
@@ -62,10 +69,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
         }
         try {
           const answer = await servers.execute(serverCommand, [options]);
+          // the server has logged (and shown) its message: the answer itself is for debugging
           if (isAnswer(answer)) {
-            channel.info(`${serverCommand}: ${answer.ok ? 'done' : 'not done'}: ${answer.message ?? ''}`);
+            channel.debug(`${serverCommand}: ${answer.ok ? 'done' : 'not done'}`);
           } else if (answer !== undefined) {
-            channel.info(`${serverCommand}: ${JSON.stringify(answer, null, 2)}`);
+            channel.debug(`${serverCommand}: ${JSON.stringify(answer, null, 2)}`);
           }
           return answer;
         } catch (error) {

@@ -2,16 +2,22 @@
  * One language server for the window (it serves every workspace folder): started on activation,
  * restarted when the interpreter, the import strategy or the Python extension's environment
  * changes, or on request. Starts and stops run one at a time, in order.
+ *
+ * When it cannot start (or stops without being asked), the log says why at Error, the status bar
+ * item says so for as long as it holds, and one notification tells it (problemNotice.ts): not
+ * again for a restart that fails the same way, and withdrawn once the server runs. A restart on
+ * purpose (the command, a setting, the Python environment) is no failure: nothing is told.
  */
 import * as vscode from 'vscode';
-import { ExecuteCommandRequest, LanguageClient, State } from 'vscode-languageclient/node';
+import { CloseAction, ExecuteCommandRequest, LanguageClient, State } from 'vscode-languageclient/node';
 import { applyTrace, createClient } from './client';
-import { Commands, SECTION } from './constants';
+import { Commands, DISPLAY_NAME } from './constants';
 import { planLaunch } from './launch';
+import { ProblemNotice } from './problemNotice';
 import { getPythonApi, PythonExtensionApi } from './python';
 import { readSettings } from './settings';
 
-export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
+export type ServerState = 'starting' | 'running' | 'failed';
 
 export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -20,6 +26,7 @@ export class ServerManager implements vscode.Disposable {
   private pending: Promise<LanguageClient | undefined> | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
   private disposed = false;
+  private readonly notice = new ProblemNotice();
   /** Why the server is not running, when it failed. */
   problem: string | undefined;
   readonly onDidChangeState = this.stateEmitter.event;
@@ -80,41 +87,51 @@ export class ServerManager implements vscode.Disposable {
       this.fail(result.message);
       return undefined;
     }
-    const { client, disposables } = createClient(result.plan, this.channel, folder);
+    const { client, disposables, errors } = createClient(result.plan, this.channel, folder);
     this.client = client;
+    let started = false;
     this.clientDisposables = [
       ...disposables,
       client.onDidChangeState((event) => {
-        if (event.newState === State.Stopped && this.client === client) {
-          this.stateEmitter.fire('stopped');
+        if (this.client !== client || !started) {
+          return; // a client stopped on purpose, or the first start (told below)
+        }
+        if (event.newState === State.Stopped && errors.lastClose === CloseAction.Restart) {
+          // not asked to: it crashed, and the client starts it again (up to 4 times in 3 minutes)
+          this.channel.warn('the language server stopped unexpectedly: starting it again');
+        } else if (event.newState === State.Stopped) {
+          this.fail(`${DISPLAY_NAME}: the language server stopped. Show Logs says why; Restart Server starts it again.`);
+        } else if (event.newState === State.Running) {
+          this.succeed(client);
         }
       }),
     ];
     try {
       await client.start();
     } catch (error) {
-      this.fail(`Django Migration Manifest: the language server did not start: ${String(error)}`);
+      this.fail(`${DISPLAY_NAME}: the language server did not start: ${String(error)}`);
       return undefined;
     }
-    this.problem = undefined;
+    started = true;
     await applyTrace(client, this.channel).catch(() => undefined);
-    const info = client.initializeResult?.serverInfo;
-    this.channel.info(`language server running: ${info ? `${info.name} ${info.version ?? ''}`.trim() : 'started'}`);
-    this.stateEmitter.fire('running');
+    this.succeed(client);
     return client;
   }
 
+  private succeed(client: LanguageClient): void {
+    this.problem = undefined;
+    this.notice.withdraw();
+    const info = client.initializeResult?.serverInfo;
+    this.channel.info(`language server running: ${info ? `${info.name} ${info.version ?? ''}`.trim() : 'started'}`);
+    this.stateEmitter.fire('running');
+  }
+
+  /** Why the server is not running: in the log, the status bar, and (once) a notification. */
   private fail(message: string): void {
     this.problem = message;
     this.channel.error(message);
     this.stateEmitter.fire('failed');
-    void vscode.window.showErrorMessage(message, 'Show Logs', 'Open Settings').then((choice) => {
-      if (choice === 'Show Logs') {
-        this.channel.show(true);
-      } else if (choice === 'Open Settings') {
-        void vscode.commands.executeCommand('workbench.action.openSettings', SECTION);
-      }
-    });
+    this.notice.show(message);
   }
 
   private async stopClient(): Promise<void> {
@@ -173,6 +190,7 @@ export class ServerManager implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.notice.dispose();
     void this.stop();
     this.stateEmitter.dispose();
   }

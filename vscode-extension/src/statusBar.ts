@@ -54,9 +54,9 @@ export class ConflictStatus implements vscode.Disposable {
       };
       this.item.show();
     } else if (this.problem) {
-      this.item.text = '$(warning) Migration Manifest';
+      this.item.text = '$(error) Migration Manifest';
       this.item.tooltip = `${this.problem}\n\nClick to show the log.`;
-      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
       this.item.command = Commands.showLogs;
       this.item.show();
     } else {

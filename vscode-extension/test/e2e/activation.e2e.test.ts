@@ -25,6 +25,8 @@ const extensionPath = process.env.DMM_EXTENSION_PATH || EXTENSION_ROOT;
 const bundle = path.join(extensionPath, 'dist', 'extension.js');
 const extension: typeof compiled = fs.existsSync(bundle) ? require(bundle) : compiled;
 const { activate, deactivate } = extension;
+/** The notifications saying the server does not run (the others: the server's own progress). */
+const notices = () => fake.progress.filter((p) => /The language server starts once this is fixed\.$/.test(p.message ?? ''));
 
 describe(`activation: the extension with the real language client (${extension === compiled ? 'out/src' : bundle})`, function () {
   this.timeout(120_000);
@@ -73,6 +75,39 @@ describe(`activation: the extension with the real language client (${extension =
       assert.ok(fake.commands.has(id), `${id} is registered\n${[...fake.commands.keys()].join('\n')}`);
     }
     assert.ok(fake.logs.some((l) => /import strategy: useBundled/.test(l.message)), log());
+    // the server's stderr, in its log format, at its level (info: what the client was not sent)
+    assert.ok(fake.logs.some((l) => l.level === 'info' && /^Django Migration Manifest: lsp_server: initialize from /.test(l.message)), log());
+  });
+
+  it('restarts on purpose (the command, a setting) without an error, a warning or a notification', async () => {
+    const since = fake.logs.length;
+    const running = () => fake.logs.slice(since).filter((l) => /language server running/.test(l.message)).length;
+    await fake.commands.get(Commands.restartServer)!();
+    assert.strictEqual(running(), 1, log());
+    fake.configurationListeners.fire({ affectsConfiguration: (section: string) => section === 'djangoMigrationManifest.importStrategy' });
+    await eventually(() => (running() === 2 ? true : undefined), log);
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // the old processes' last words
+    const after = fake.logs.slice(since);
+    assert.deepStrictEqual(after.filter((l) => l.level === 'error' || l.level === 'warn'), [], log());
+    assert.ok(after.some((l) => /starting the language server \(Restart Server\)/.test(l.message)), log());
+    assert.ok(after.some((l) => /starting the language server \(the interpreter or import strategy setting changed\)/.test(l.message)), log());
+    assert.deepStrictEqual(fake.messages, []);
+    assert.deepStrictEqual(notices(), []);
+  });
+
+  it('starts a server that crashed again, saying so in the log only', async () => {
+    const since = fake.logs.length;
+    const servers = spawnSync('pgrep', ['-P', String(process.pid), '-f', '--', '-m lsp_server'], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
+    assert.strictEqual(servers.length, 1, `one server process: ${servers.join(' ')}`);
+    process.kill(Number(servers[0]), 'SIGKILL');
+    await eventually(() => (fake.logs.slice(since).some((l) => /language server running/.test(l.message)) ? true : undefined), log);
+    const after = fake.logs.slice(since);
+    assert.ok(after.some((l) => l.level === 'error' && /Server process exited with signal SIGKILL/.test(l.message)), log());
+    assert.ok(after.some((l) => l.level === 'warn' && /stopped unexpectedly: starting it again/.test(l.message)), log());
+    assert.deepStrictEqual(fake.messages, []); // the client's own pop-up is not shown
+    assert.deepStrictEqual(notices(), []);
+    const item = fake.statusItems.find((i) => i.id.startsWith(Commands.resolveConflicts));
+    assert.ok(!item.visible || !/Migration Manifest$/.test(item.text), JSON.stringify(item));
   });
 
   it('shows the conflict in the status bar, and resolves it when clicked', async () => {
@@ -93,13 +128,22 @@ describe(`activation: the extension with the real language client (${extension =
       () => (!item.visible ? true : undefined),
       () => `still shown: ${JSON.stringify(item)}\n${log()}`,
     );
-    // what resolve did was shown, as showNotifications (always) says
+    // what resolve did was shown, as showNotifications (always) says, and logged once
     assert.ok(fake.messages.some((m) => m.level === 'info' && /Resolved blog/.test(m.message)), JSON.stringify(fake.messages));
+    assert.deepStrictEqual(
+      fake.logs.filter((l) => /Resolved blog/.test(l.message)).map((l) => l.level),
+      ['info'],
+      log(),
+    );
   });
 
   it('stops the server on deactivation', async () => {
     await deactivate();
-    assert.ok(!fake.logs.some((l) => l.level === 'error'), log());
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the process's exit
+    // the only error of the whole run: the crash the test above caused
+    const errors = fake.logs.filter((l) => l.level === 'error').map((l) => l.message);
+    assert.deepStrictEqual(errors, ['Django Migration Manifest: Server process exited with signal SIGKILL.'], log());
+    assert.ok(fake.logs.some((l) => /Server process exited with code 0\./.test(l.message)), log());
   });
 });
 
@@ -161,28 +205,69 @@ describe('activation: the interpreter from the Python extension, and none', func
     assert.ok(resolved >= 2);
   });
 
-  it('without an interpreter, says how to choose one: a message, the log, the status bar', async () => {
+  it('without the Python extension (code-server, VSCodium), runs the server with python3 on PATH', async () => {
     fake.reset();
     fake.folders(root);
+    fake.set('importStrategy', 'useBundled');
+    const folder = fs.mkdtempSync(path.join(tmp, 'bin-'));
+    fs.symlinkSync(executable(), path.join(folder, 'python3'));
     const savedPath = process.env.PATH;
-    process.env.PATH = '/nonexistent'; // no Python extension, and no python3 on PATH
+    process.env.PATH = [folder, '/nonexistent'].join(path.delimiter); // python3 is ours alone
     try {
       await activate(newContext() as any);
-      await eventually(() => (fake.messages.some((m) => m.level === 'error') ? true : undefined), log);
+      await eventually(() => (fake.logs.some((l) => /language server running/.test(l.message)) ? true : undefined), log);
     } finally {
       process.env.PATH = savedPath;
     }
-    const [message] = fake.messages.filter((m) => m.level === 'error');
-    assert.match(message.message, /no Python interpreter/);
-    assert.match(message.message, /Python: Select Interpreter/);
-    assert.ok(fake.logs.some((l) => l.level === 'error' && /no Python interpreter/.test(l.message)), log());
-    const item = fake.statusItems.find((i) => i.id.startsWith(Commands.resolveConflicts));
-    assert.ok(item.visible);
-    assert.strictEqual(item.text, '$(warning) Migration Manifest');
-    assert.strictEqual(item.command, Commands.showLogs);
-    // the forwarding commands say the server is not running instead of failing
-    const answer = await fake.commands.get(Commands.updateMigrationsToml)!();
-    assert.strictEqual(answer, undefined);
-    assert.ok(fake.messages.some((m) => /no language server/.test(m.message)), JSON.stringify(fake.messages));
+    const from = `interpreter: ${path.join(folder, 'python3')} (from python3 on PATH (the Python extension is not installed))`;
+    assert.ok(fake.logs.some((l) => l.message.endsWith(from)), log());
+    assert.deepStrictEqual(notices(), []);
+    assert.deepStrictEqual(fake.messages, []);
+  });
+
+  it('without an interpreter, says how to choose one (once), and says nothing more once one is chosen', async () => {
+    fake.reset();
+    fake.folders(root);
+    const python = executable();
+    const savedPath = process.env.PATH;
+    const item = () => fake.statusItems.find((i) => i.id.startsWith(Commands.resolveConflicts));
+    process.env.PATH = '/nonexistent'; // no Python extension, and no python3 on PATH
+    try {
+      await activate(newContext() as any);
+      await eventually(() => (notices().length > 0 ? true : undefined), log);
+      // a notification, the log, the status bar
+      const [notice] = notices();
+      assert.ok(notice.open);
+      assert.strictEqual(notice.title, 'Django Migration Manifest');
+      assert.match(notice.message ?? '', /^no Python interpreter/);
+      assert.match(notice.message ?? '', /Python: Select Interpreter/);
+      assert.ok(fake.logs.some((l) => l.level === 'error' && /no Python interpreter/.test(l.message)), log());
+      assert.ok(item().visible);
+      assert.strictEqual(item().text, '$(error) Migration Manifest');
+      assert.match(item().tooltip, /no Python interpreter/);
+      assert.strictEqual(item().command, Commands.showLogs);
+      // restarts that fail the same way add no notification
+      await fake.commands.get(Commands.restartServer)!();
+      await fake.commands.get(Commands.restartServer)!();
+      assert.strictEqual(notices().length, 1);
+      assert.ok(notice.open);
+      assert.strictEqual(item().text, '$(error) Migration Manifest');
+      // the forwarding commands say the server is not running instead of failing
+      const answer = await fake.commands.get(Commands.updateMigrationsToml)!();
+      assert.strictEqual(answer, undefined);
+      assert.ok(fake.messages.some((m) => /no language server/.test(m.message)), JSON.stringify(fake.messages));
+      fake.messages = [];
+
+      // the user sets the interpreter: the server starts, nothing says it is broken any more
+      fake.set('interpreter', [python]);
+      fake.set('importStrategy', 'useBundled');
+      fake.configurationListeners.fire({ affectsConfiguration: (section: string) => section === 'djangoMigrationManifest.interpreter' });
+      await eventually(() => (fake.logs.some((l) => /language server running/.test(l.message)) ? true : undefined), log);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    assert.deepStrictEqual(notices().map((n) => n.open), [false], 'the notification is withdrawn');
+    assert.ok(!item().visible, JSON.stringify(item()));
+    assert.deepStrictEqual(fake.messages, []);
   });
 });

@@ -159,6 +159,12 @@ for (const testCase of CASES) {
       }
       const manifest = found.get(project.manifest)!.find((d) => codeOf(d) === 'MM002');
       assert.strictEqual(manifest.source, DIAGNOSTIC_SOURCE);
+      // its related location names the other end of the conflict (VS Code shows the message)
+      const [end] = manifest.relatedInformation ?? [];
+      assert.strictEqual(end?.location.uri, uri(project.manifest), JSON.stringify(manifest));
+      const lines = fs.readFileSync(project.manifest, 'utf8').split('\n');
+      assert.match(lines[end.location.range.start.line], /^>>>>>>> /);
+      assert.strictEqual(end.message, `the end of the conflict: ${lines[end.location.range.start.line]}`);
 
       if (testCase.mode === 'pull') {
         // files nobody opened arrive through the workspace pull, as VS Code's client asks for them

@@ -74,6 +74,18 @@ export class ThemeColor {
 export const StatusBarAlignment = { Left: 1, Right: 2 };
 export const LogLevel = { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 };
 
+export interface FakeProgress {
+  location: unknown;
+  title: string | undefined;
+  cancellable: boolean;
+  /** The last message reported. */
+  message: string | undefined;
+  /** Still on screen: its task has not ended. */
+  open: boolean;
+  /** The user clicks Cancel. */
+  cancel(): void;
+}
+
 export interface FakeExtension {
   isActive: boolean;
   exports: any;
@@ -92,6 +104,8 @@ export const fake = {
   diagnosticsListeners: new EventEmitter<unknown>(),
   statusItems: [] as any[],
   logs: [] as { level: string; message: string }[],
+  /** Notifications with progress (`window.withProgress`): open until their task ends. */
+  progress: [] as FakeProgress[],
 
   reset(): void {
     this.settings.clear();
@@ -101,6 +115,7 @@ export const fake = {
     this.commands.clear();
     this.statusItems = [];
     this.logs = [];
+    this.progress = [];
     workspace.workspaceFolders = undefined;
   },
 
@@ -191,6 +206,7 @@ function channel(name: string) {
     append: log('info'),
     appendLine: log('info'),
     show() {},
+    hide() {},
     dispose() {},
   };
 }
@@ -371,8 +387,27 @@ export function openDocument(file: string, languageId: string): FakeDocument {
 
 (window as any).tabGroups = { all: [], activeTabGroup: undefined, onDidChangeTabs: new EventEmitter().event, onDidChangeTabGroups: new EventEmitter().event };
 (window as any).visibleTextEditors = [];
-(window as any).withProgress = async (_options: unknown, task: (progress: unknown, token: unknown) => unknown) =>
-  task({ report() {} }, new CancellationTokenSource().token);
+export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 };
+(window as any).withProgress = async (
+  options: { location: unknown; title?: string; cancellable?: boolean },
+  task: (progress: unknown, token: unknown) => unknown,
+) => {
+  const source = new CancellationTokenSource();
+  const entry: FakeProgress = {
+    location: options.location,
+    title: options.title,
+    cancellable: !!options.cancellable,
+    message: undefined,
+    open: true,
+    cancel: () => source.cancel(),
+  };
+  fake.progress.push(entry);
+  try {
+    return await task({ report: (value: { message?: string }) => (entry.message = value.message ?? entry.message) }, source.token);
+  } finally {
+    entry.open = false;
+  }
+};
 
 /** VS Code's glob and selector matching, enough for document selectors. */
 function matches(selector: any, document: FakeDocument): number {
