@@ -393,8 +393,8 @@ async function statusBarResolves(page, base) {
       'the status bar without the conflict',
     );
     await waitForLog(
-      (text) => /djangoMigrationManifest\.resolve: done: .*Staged for commit/.test(text),
-      "'djangoMigrationManifest.resolve: done: ... Staged for commit'",
+      (text) => /Resolved blog: 0004_blog_post → 0005_blog_post\..*Staged for commit/.test(text),
+      "'Resolved blog: 0004_blog_post → 0005_blog_post. ... Staged for commit.'",
       SHORT,
     );
   });
