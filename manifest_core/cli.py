@@ -715,7 +715,12 @@ def _check_remembered(
     """Run ``check``, and remember its answer for a warm ``check`` to repeat (``verdict``)."""
     from .verdict import Tee, Witness, record
 
-    witness = ctx.witness = Witness(ctx.root, os.getcwd(), argv)
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the folder it was run from is gone: nothing to remember it by
+        _note_pending_journal(ctx)
+        return run(args, ctx)
+    witness = ctx.witness = Witness(ctx.root, cwd, argv)
     out = ctx.out = Tee(ctx.out)  # type: ignore[assignment]
     err = ctx.err = Tee(ctx.err)  # type: ignore[assignment]
     _note_pending_journal(ctx)

@@ -110,22 +110,37 @@ def replay(argv: Sequence[str], out: TextIO | None = None) -> int | None:
     """Print the remembered answer of ``check`` and return its exit code, or ``None`` when the
     full command must run (see the module docstring)."""
     option = root_option(argv)
-    if option is None:
+    stream = out if out is not None else sys.stdout
+    if option is None or stream is None:
         return None
     try:
-        answer = _answer(argv, option[0])
-    except Exception:  # a doubt: the full command decides
-        return None
-    if answer is None:
-        return None
-    text, code = answer
-    stream = out if out is not None else _tolerant(sys.stdout)
-    try:
-        stream.write(text)
-        stream.flush()
-    except BrokenPipeError:
-        return 0
+        try:
+            answer = _answer(argv, option[0])
+        except Exception:  # a doubt: the full command decides
+            return None
+        if answer is None:
+            return None
+        text, code = answer
+        try:
+            _tolerant(stream).write(text)
+            stream.flush()
+        except BrokenPipeError:
+            return 0
+    except KeyboardInterrupt:
+        print("Interrupted; nothing was written.", file=sys.stderr)
+        return 130
     return code
+
+
+def console_main() -> int:
+    """The ``migration-manifest`` console script (the pre-commit hook's): a remembered answer,
+    else the full command (:func:`manifest_core.cli.console_main`)."""
+    code = replay(sys.argv[1:])
+    if code is not None:
+        return code
+    from .cli import console_main as run
+
+    return run()
 
 
 def _answer(argv: Sequence[str], root_value: str | None) -> tuple[str, int] | None:

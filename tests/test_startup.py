@@ -247,3 +247,32 @@ def test_the_language_server_starts_without_its_code_actions(tmp_path: Path) -> 
         "tomli_w",
     )
     assert offenders(modules, later) == []
+
+
+def test_the_console_script_repeats_a_warm_answer_too(project: Path) -> None:
+    """``migration-manifest check`` (the pre-commit hook's entry) answers from memory as well."""
+    script = Path(sys.executable).parent / "migration-manifest"
+    if not script.exists():  # pragma: no cover - the test environment installs the package
+        pytest.skip("the console script is not installed next to the interpreter")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-X", "importtime", str(script), "check"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for _ in range(2)
+    ]
+    assert (
+        runs[0].stdout == runs[1].stdout == "migrations.toml is up to date: 2 apps, 3 migrations.\n"
+    )
+    modules = [
+        line.rsplit("|", 1)[1].strip()
+        for line in runs[1].stderr.splitlines()
+        if line.startswith("import time:")
+    ]
+    assert "manifest_core.verdict" in modules
+    assert offenders(modules, FORBIDDEN_FOR_REPLAY) == []
