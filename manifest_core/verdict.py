@@ -4,7 +4,8 @@ After a ``check`` that used the cache, :func:`record` stores in the cache folder
 (``verdict.marshal``) the exact output and exit code, next to the state they were made from:
 
 * the command line and the folder it was run from (they decide the root and the output format);
-* the user running it (file permissions decide what can be read);
+* the user running it (file permissions decide what can be read), and the tool's own modules
+  (mtime, size), so that another version or an edit of the tool answers afresh;
 * ``pyproject.toml``'s and ``migrations.toml``'s bytes (or that they are missing);
 * the discovery walk's digest (:meth:`manifest_core.walk.Walk.digest`): every candidate
   migrations folder, each module's and ``apps.py``'s (mtime, size, inode) as the cache knows
@@ -55,6 +56,17 @@ _RACY_NS = 2_000_000_000
 #: The options of ``check`` that take a value; any other argument but ``check`` means "run".
 _VALUED = ("--root", "--format", "--fail-level")
 _UNKNOWN = object()
+
+
+def code_stamp() -> tuple[tuple[str, int, int], ...] | None:
+    """Each module of the tool's package with its (mtime, size): an answer is remembered for
+    the code that gave it, even when that code is edited in place (an editable install)."""
+    try:
+        with os.scandir(os.path.dirname(os.path.abspath(__file__))) as it:
+            found = [(e.name, e.stat()) for e in it if e.name.endswith(".py")]
+    except OSError:
+        return None
+    return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in found))
 
 
 def _uid() -> int:
@@ -158,8 +170,19 @@ def _answer(argv: Sequence[str], root_value: str | None) -> tuple[str, int] | No
     answer = answers.get((cwd, tuple(argv)))
     if answer is None:
         return None
-    rec_root, uid, pyproject, manifest_name, manifest, exclude, explicit, nested, digest = state
-    if rec_root != root or uid != _uid():
+    (
+        rec_root,
+        uid,
+        stamp,
+        pyproject,
+        manifest_name,
+        manifest,
+        exclude,
+        explicit,
+        nested,
+        digest,
+    ) = state
+    if rec_root != root or uid != _uid() or stamp != code_stamp():
         return None
     if _read(os.path.join(root, "pyproject.toml")) != pyproject:
         return None
@@ -288,9 +311,13 @@ class Witness:
             return None
         if found.newest_ns() >= self.started_ns - _RACY_NS:
             return None
+        stamp = code_stamp()
+        if stamp is None:
+            return None
         return (
             self.root,
             _uid(),
+            stamp,
             self.pyproject,
             self.manifest_name,
             self.manifest,

@@ -372,6 +372,18 @@ def test_a_stale_answer_would_be_wrong_without_the_walk(
     assert full(site, "--no-cache", "check")[0] == 1
 
 
+def test_another_version_of_the_tool_answers_afresh(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer belongs to the code that gave it: an edited module of the tool (an editable
+    install) or another release does not repeat it."""
+    assert replayed(site, "check") is not None
+    stamp = verdict.code_stamp()
+    assert stamp is not None and ("verdict.py" in {name for name, _, _ in stamp})
+    monkeypatch.setattr(verdict, "code_stamp", lambda: (*stamp[1:], ("cli.py", 1, 2)))
+    assert replayed(site, "check") is None
+
+
 def test_a_file_modified_just_now_is_not_trusted(site: Site) -> None:
     """An edit within the file system's timestamp resolution might keep the mtime: an answer
     that rests on a file modified in the last two seconds is not remembered."""
