@@ -72,11 +72,12 @@ DJANGO_MIGRATION_NAME = r"^\d{4}_\w*\.py$"
 class Walk:
     """What :func:`walk` found: packages sorted by path, notes sorted by path."""
 
-    __slots__ = ("notes", "packages")
+    __slots__ = ("_digest", "notes", "packages")
 
     def __init__(self, packages: list[RawPackage], notes: list[RawNote]) -> None:
         self.packages = packages
         self.notes = notes
+        self._digest: bytes | None = None
 
     def digest(self) -> bytes:
         """Changes whenever anything discovery reports changes: a folder, a module, a stat.
@@ -84,7 +85,10 @@ class Walk:
         Marshal format 2 writes values only (no shared references, no interning flags), so
         equal walks give equal bytes whatever objects hold them.
         """
-        return blake2b(marshal.dumps((self.packages, self.notes), 2), digest_size=20).digest()
+        if self._digest is None:
+            data = marshal.dumps((self.packages, self.notes), 2)
+            self._digest = blake2b(data, digest_size=20).digest()
+        return self._digest
 
     def files(self) -> Iterable[RawFile]:
         for _, modules, apps_py, _ in self.packages:

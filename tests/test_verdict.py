@@ -379,7 +379,8 @@ def test_another_version_of_the_tool_answers_afresh(
     install) or another release does not repeat it."""
     assert replayed(site, "check") is not None
     stamp = verdict.code_stamp()
-    assert stamp is not None and ("verdict.py" in {name for name, _, _ in stamp})
+    assert stamp is not None
+    assert "verdict.py" in {name for name, _, _ in stamp}
     monkeypatch.setattr(verdict, "code_stamp", lambda: (*stamp[1:], ("cli.py", 1, 2)))
     assert replayed(site, "check") is None
 
