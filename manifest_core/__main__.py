@@ -1,9 +1,11 @@
 import sys
 
-from .verdict import replay
+code = None
+if "check" in sys.argv[1:]:
+    # A warm ``check`` repeats its remembered answer without loading the rest of the tool.
+    from .verdict import replay
 
-# A warm ``check`` repeats its remembered answer without loading the rest of the tool.
-code = replay(sys.argv[1:])
+    code = replay(sys.argv[1:])
 if code is None:
     from .cli import main
 

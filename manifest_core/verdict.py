@@ -350,6 +350,8 @@ def record(witness: Witness, out: str, err: str, code: int, cache_dir: str) -> N
     except (TypeError, IndexError, KeyError):
         pass
     key = (witness.cwd, witness.argv)
+    if answers.get(key) == (out, code):
+        return  # remembered already
     answers.pop(key, None)
     answers[key] = (out, code)
     cache.write(NAME, (FORMAT, state, answers))
