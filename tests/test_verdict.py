@@ -398,6 +398,21 @@ def test_a_file_modified_just_now_is_not_trusted(site: Site) -> None:
     assert replayed(site, "check") == answer
 
 
+@pytest.mark.parametrize("what", ["dangling module", "apps.py linked to a folder"])
+def test_an_unreadable_file_is_never_remembered(site: Site, what: str) -> None:
+    """Whether a file can be opened may change without a new mtime (permissions, a link's
+    target): an answer with an unreadable file (MM105) is not remembered."""
+    if what == "dangling module":
+        (site.root / site.folder("shop") / "0002_gone.py").symlink_to(site.root / "nowhere.py")
+    else:
+        (site.root / "blog" / "apps.py").symlink_to(site.root / "blog")  # opens as a folder
+        site.stamp(site.root / "blog")  # the folder is what apps.py's stat shows: not new
+    answer = full(site, "check")
+    assert "[MM105]" in answer[1]
+    assert replayed(site, "check") is None
+    assert full(site, "check") == answer
+
+
 def test_another_command_line_is_answered_in_full(site: Site) -> None:
     assert replayed(site, "check", "--format", "json") is None
     answer = full(site, "check", "--format", "json")
