@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import re
 import sys
 import time
 from typing import Any
@@ -27,72 +26,38 @@ from . import __version__
 from .config import DEFAULT_CACHE_DIR, TABLE, Config, ConfigError
 from .discovery import FileStat
 from .model import AppSummary, Decl, Head, Location, Problem, ProjectSummary, Severity, Span
+from .where import GITIGNORE, inspect_cache_folder
 
 _FORMAT = f"{__version__}/{sys.version_info[0]}.{sys.version_info[1]}/2"
 #: The format of what the cache folder holds: records from another version are ignored.
 FORMAT = _FORMAT
 _RACY_NS = 2_000_000_000
-_GITIGNORE = "# Created by django-migration-manifest.\n*\n"
-
-
-#: What the cache folder may hold besides its ``.gitignore``: the readings, the remembered
-#: settings (:mod:`manifest_core.config`), and, outside git, the writers' lock and journal.
-_OWN_FILES = frozenset({"files.marshal", "summary.marshal", "config.marshal", "lock", "journal"})
-_OWN_TMP = re.compile(r"^\.(?:files|summary|config)\.marshal\.\d+\.tmp$")
+_GITIGNORE = GITIGNORE
 
 
 def cache_folder(root: str, config: Config) -> str:
     """The cache folder of the repository at ``root``, checked to be a folder of its own inside it.
 
     ``cache-dir`` must resolve (after following symbolic links) to a folder strictly inside the
-    repository that is missing, empty or holds only the cache's own files: the cache writes a
-    ``.gitignore`` that ignores everything in its folder. Raises :class:`ConfigError` naming the
-    setting otherwise. A file where the folder should be only disables the cache.
+    repository that is missing, empty or holds only the cache's own files
+    (:func:`manifest_core.where.inspect_cache_folder`): the cache writes a ``.gitignore`` that
+    ignores everything in its folder. Raises :class:`ConfigError` naming the setting otherwise.
+    A file where the folder should be only disables the cache.
     """
     setting = config.cache_dir
+    real, problem, remedy = inspect_cache_folder(root, setting)
+    if problem is None:
+        return real
     where = (
         f"[tool.{TABLE}] cache-dir"
         if config.cache_dir_line is not None
         else f"[tool.{TABLE}] cache-dir (default {DEFAULT_CACHE_DIR!r})"
     )
-
-    def fail(problem: str, remedy: str = "set cache-dir to a new folder name") -> ConfigError:
-        return ConfigError(
-            f"{where}: {setting!r} {problem}; the cache needs a folder of its own inside the "
-            f"repository: {remedy}",
-            line=config.cache_dir_line,
-        )
-
-    full = os.path.join(root, setting)
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(full)
-    remedy = "remove the link, or set cache-dir to a new folder name"
-    if real == real_root:
-        raise fail("is a symbolic link to the repository root", remedy)
-    if not real.startswith(real_root + os.sep):
-        raise fail(f"is a symbolic link to {real}, outside the repository", remedy)
-    if os.path.isdir(real):
-        try:
-            names = os.listdir(real)
-        except OSError as exc:
-            raise fail(f"cannot be listed ({exc.strerror or exc})") from None
-        other = sorted(n for n in names if not _own_file(real, n))
-        if other:
-            shown = ", ".join(repr(n) for n in other[:3]) + (", ..." if len(other) > 3 else "")
-            raise fail(f"is an existing folder with other content ({shown})")
-    return real
-
-
-def _own_file(folder: str, name: str) -> bool:
-    if name in _OWN_FILES or _OWN_TMP.match(name):
-        return True
-    if name != ".gitignore":
-        return False
-    try:
-        with open(os.path.join(folder, name), encoding="utf-8") as handle:
-            return handle.read(len(_GITIGNORE) + 1) == _GITIGNORE
-    except (OSError, UnicodeDecodeError):
-        return False
+    raise ConfigError(
+        f"{where}: {setting!r} {problem}; the cache needs a folder of its own inside the "
+        f"repository: {remedy}",
+        line=config.cache_dir_line,
+    )
 
 
 class Cache:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .manifest import Manifest
     from .model import ProjectSummary
     from .project import Project
+    from .verdict import Witness
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "github")
@@ -62,13 +63,15 @@ class Context:
         self.err = err
         self._config: Config | None = None
         self._manifest: Manifest | None = None
+        #: Told what ``check`` reads, so that its answer can be remembered (``verdict``).
+        self.witness: Witness | None = None
 
     @property
     def config(self) -> Config:
         if self._config is None:
             from .config import load_config
 
-            self._config = load_config(self.root, memo=self.use_cache)
+            self._config = load_config(self.root, memo=self.use_cache, witness=self.witness)
         return self._config
 
     @property
@@ -76,14 +79,18 @@ class Context:
         if self._manifest is None:
             from .project import read_manifest
 
-            self._manifest = read_manifest(self.root, self.config)
+            self._manifest = read_manifest(self.root, self.config, witness=self.witness)
         return self._manifest
 
     def summary(self) -> ProjectSummary:
         from .project import load_summary
 
         return load_summary(
-            self.root, config=self.config, manifest=self.manifest, use_cache=self.use_cache
+            self.root,
+            config=self.config,
+            manifest=self.manifest,
+            use_cache=self.use_cache,
+            witness=self.witness,
         )
 
     def project(self) -> Project:
@@ -268,12 +275,15 @@ def _configure_check(parser: argparse.ArgumentParser) -> None:
 @command("check", "compare migrations.toml with the migrations on disk", _configure_check)
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     from .checks import check_manifest
+    from .codes import UNREADABLE_FILE
     from .model import Severity
     from .output import count_line, problem_json, render_problems
     from .scope import guide, no_apps_sentence
 
     summary = ctx.summary()
     problems = guide(check_manifest(ctx.manifest, summary), summary, ctx.config.exclude)
+    if ctx.witness is not None and any(p.code == UNREADABLE_FILE.code for p in problems):
+        ctx.witness.refuse()  # a file that could not be opened may open next time, unchanged
     fail_level = Severity.parse(args.fail_level)
     failed = any(p.severity >= fail_level for p in problems)
     if ctx.fmt == "json":
@@ -699,6 +709,26 @@ def _note_pending_journal(ctx: Context) -> None:
         print(pending_note(folder), file=ctx.err)
 
 
+def _check_remembered(
+    args: argparse.Namespace, ctx: Context, run: Command, argv: Sequence[str]
+) -> int:
+    """Run ``check``, and remember its answer for a warm ``check`` to repeat (``verdict``)."""
+    from .verdict import Tee, Witness, record
+
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the folder it was run from is gone: nothing to remember it by
+        _note_pending_journal(ctx)
+        return run(args, ctx)
+    witness = ctx.witness = Witness(ctx.root, cwd, argv)
+    out = ctx.out = Tee(ctx.out)  # type: ignore[assignment]
+    err = ctx.err = Tee(ctx.err)  # type: ignore[assignment]
+    _note_pending_journal(ctx)
+    code = run(args, ctx)
+    record(witness, out.text(), err.text(), code, ctx.config.cache_dir)
+    return code
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO | None = None,
@@ -710,12 +740,13 @@ def main(
 
     out = out or tolerant(sys.stdout)
     err = err or tolerant(sys.stderr)
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = parse_arguments(sys.argv[1:] if argv is None else argv, prog)
+        args = parse_arguments(argv, prog)
     except SystemExit as exc:
         return int(exc.code or 0)
     from .config import ConfigError
-    from .project import find_root
+    from .where import find_root
 
     try:
         root = os.path.abspath(args.root) if args.root else find_root(os.getcwd())
@@ -728,6 +759,8 @@ def main(
                 f"--format {args.format}: {args.command} writes {', '.join(spec.formats)}"
             )
         ctx = Context(root=root, fmt=args.format, use_cache=not args.no_cache, out=out, err=err)
+        if args.command == "check" and ctx.use_cache:
+            return _check_remembered(args, ctx, spec.run, argv)
         if not _writes(args):
             _note_pending_journal(ctx)
         return spec.run(args, ctx)

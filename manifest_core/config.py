@@ -26,14 +26,17 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import DEFAULT_SWAPPABLE
+from .where import DEFAULT_CACHE_DIR as DEFAULT_CACHE_DIR
+
+if TYPE_CHECKING:
+    from .verdict import Witness
 
 TABLE = "django-migration-manifest"
 PYPROJECT = "pyproject.toml"
 DEFAULT_MANIFEST = "migrations.toml"
-DEFAULT_CACHE_DIR = ".migration_manifest_cache"
 #: Sub-tables validated by the command that owns them.
 DELEGATED_TABLES = frozenset({"lint", "resolve"})
 _LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -81,21 +84,30 @@ class Config:
         )
 
 
-def load_config(root: str | os.PathLike[str], *, memo: bool = False) -> Config:
+def load_config(
+    root: str | os.PathLike[str], *, memo: bool = False, witness: Witness | None = None
+) -> Config:
     """Read ``pyproject.toml`` at ``root``. A missing file or table gives the defaults.
 
     With ``memo``, the table is remembered in the default cache folder, keyed by the file's exact
     contents, so that commands run again on an unchanged file skip the TOML parser's import and
-    parse (a sixth of a warm ``check``).
+    parse (a sixth of a warm ``check``). ``witness`` is told the bytes read (see
+    :mod:`manifest_core.verdict`).
     """
     path = os.path.join(root, PYPROJECT)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
+        # as text mode reads it: UTF-8, universal newlines
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
+        if witness is not None:
+            witness.saw_pyproject(None)
         return Config()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot be read: {exc}") from None
+    if witness is not None:
+        witness.saw_pyproject(data)
     remembered = _Memo(root, text) if memo else None
     found, table = remembered.get() if remembered else (False, None)
     if not found:

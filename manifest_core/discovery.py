@@ -21,43 +21,24 @@ from __future__ import annotations
 import marshal
 import os
 import re
-import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from . import codes
 from .model import Problem, Severity
-
-try:  # hashlib's own BLAKE2, without loading OpenSSL as ``import hashlib`` does (a few ms)
-    from _blake2 import blake2b as blake2b
-except ImportError:  # pragma: no cover - an interpreter without the built-in module
-    from hashlib import blake2b as blake2b
-
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".tox",
-        ".nox",
-        ".venv",
-        "venv",
-        ".eggs",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-        ".migration_manifest_cache",
-        "__pycache__",
-        "node_modules",
-        "site-packages",
-        "dist-packages",
-        "build",
-        "dist",
-        "htmlcov",
-    }
+from .walk import (
+    NOTE_NOT_A_PACKAGE,
+    NOTE_UNDECODABLE,
+    NOTE_UNLISTED,
+    SKIP_DIRS,
+    Walk,
+    blake2b,
+    display_path,
+    walk,
 )
+
+__all__ = ["SKIP_DIRS", "FileStat", "Package", "Scan", "blake2b", "display_path", "scan"]
 
 
 class FileStat(NamedTuple):
@@ -87,16 +68,23 @@ class Package:
 class Scan:
     packages: tuple[Package, ...]
     notes: tuple[Problem, ...]
+    #: What the walk found, as plain values (``None`` for a scan made by hand).
+    walk: Walk | None = field(default=None, compare=False, repr=False)
 
     def fingerprint(self, *extra: str) -> bytes:
-        """Changes whenever a file is added, removed or modified, or ``extra`` changes."""
+        """Changes whenever a file is added, removed or modified, a note changes, or ``extra``
+        changes."""
         digest = blake2b(digest_size=20)
-        digest.update(marshal.dumps(extra))
-        for package in self.packages:
+        digest.update(marshal.dumps(extra, 2))
+        if self.walk is not None:
+            digest.update(self.walk.digest())
+            return digest.digest()
+        for package in self.packages:  # pragma: no cover - scans made by hand
             apps_py = tuple(package.apps_py) if package.apps_py else None
             modules = tuple(map(tuple, package.modules))
             state: Any = (package.path, package.explicit, apps_py, modules)
-            digest.update(marshal.dumps(state))
+            digest.update(marshal.dumps(state, 2))
+        digest.update(marshal.dumps(tuple((p.path, p.message) for p in self.notes), 2))
         return digest.digest()
 
     def files(self) -> Iterable[FileStat]:
@@ -106,17 +94,11 @@ class Scan:
                 yield package.apps_py
 
 
-def _file_stat(path: str, full: str) -> FileStat:
-    try:
-        st = os.stat(full)
-    except OSError:
-        return FileStat(path, 0, 0, 0, ok=False)
-    return FileStat(path, st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-#: How Django names the migrations it writes: a folder of such files is meant for Django (an
-#: Alembic ``migrations`` folder holds ``env.py`` and ``versions/`` instead).
-_DJANGO_MIGRATION_NAME = re.compile(r"^\d{4}_\w*\.py$")
+_NOTE_CODES = {
+    NOTE_UNLISTED: codes.UNREADABLE_FOLDER,
+    NOTE_NOT_A_PACKAGE: codes.NOT_A_PACKAGE,
+    NOTE_UNDECODABLE: codes.UNDECODABLE_FILE_NAME,
+}
 
 
 def scan(
@@ -131,139 +113,24 @@ def scan(
     A folder below the root with its own ``.git`` (a nested repository or a submodule) is not
     entered unless ``nested_repositories`` is set.
     """
-    root = os.path.abspath(root)
-    explicit_set = {p.strip("/") for p in explicit if p}
-    packages: dict[str, Package] = {}
-    notes: list[Problem] = []
-    apps_py: dict[str, FileStat] = {}
-    stack = [""]
-    while stack:
-        rel = stack.pop()
-        full = os.path.join(root, rel) if rel else root
-        try:
-            with os.scandir(full) as it:
-                entries = list(it)
-        except OSError as exc:
-            notes.extend(_unlisted(rel, exc, explicit_set))
-            continue
-        entries = _utf8_entries(rel, entries, notes)
-        names: set[str] = set()
-        folders: list[str] = []
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.name)
-                    continue
-            except OSError:
-                continue
-            names.add(entry.name)
-        if rel and "pyvenv.cfg" in names:
-            continue  # a virtual environment, whatever its name
-        if rel and not nested_repositories and (".git" in names or ".git" in folders):
-            continue  # another repository (or a submodule): its migrations are its own
-        if "apps.py" in names:
-            apps_py[rel] = _file_stat(_join(rel, "apps.py"), os.path.join(full, "apps.py"))
-        base = rel.rsplit("/", 1)[-1]
-        if base == "migrations" or rel in explicit_set:
-            if "__init__.py" in names:
-                packages[rel] = _package(rel, full, entries, apps_py, rel in explicit_set)
-            elif any(_DJANGO_MIGRATION_NAME.match(n) for n in names):
-                notes.append(
-                    codes.NOT_A_PACKAGE.problem(
-                        rel,
-                        None,
-                        "this migrations folder has no __init__.py, so Django treats its app "
-                        "as having no migrations",
-                    )
-                )
-        if "migrations.py" in names and ("models.py" in names or "apps.py" in names):
-            notes.append(
-                codes.NOT_A_PACKAGE.problem(
-                    _join(rel, "migrations.py"),
-                    None,
-                    "a migrations module, not a package: Django treats this app as having "
-                    "no migrations",
-                )
-            )
-        for name in folders:
-            if name in SKIP_DIRS or name.endswith(".egg-info"):
-                continue
-            child = _join(rel, name)
-            if exclude is not None and exclude.match(child) and child not in explicit_set:
-                continue
-            stack.append(child)
-    for rel in sorted(explicit_set - set(packages)):
-        full = os.path.join(root, rel)
-        if not _inside(root, full):
-            continue
-        try:
-            with os.scandir(full) as it:
-                entries = list(it)
-        except OSError as exc:
-            if not any(note.path == rel for note in notes):  # not already met in the walk
-                notes.extend(_unlisted(rel, exc, explicit_set))
-            continue
-        entries = _utf8_entries(rel, entries, notes)
-        if any(e.name == "__init__.py" for e in entries):
-            parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
-            if parent not in apps_py and os.path.isfile(os.path.join(root, parent, "apps.py")):
-                apps_py[parent] = _file_stat(
-                    _join(parent, "apps.py"), os.path.join(root, parent, "apps.py")
-                )
-            packages[rel] = _package(rel, full, entries, apps_py, True)
-    return Scan(
-        packages=tuple(packages[p] for p in sorted(packages)),
-        notes=tuple(sorted(notes, key=lambda p: p.path)),
-    )
-
-
-def _package(
-    rel: str,
-    full: str,
-    entries: list[os.DirEntry[str]],
-    apps_py: dict[str, FileStat],
-    explicit: bool,
-) -> Package:
-    modules = []
-    prefix = f"{rel}/" if rel else ""
-    for entry in entries:
-        name = entry.name
-        if name[-3:] != ".py" or name[0] in "_~" or "." in name[:-3]:
-            continue
-        try:
-            st = entry.stat()
-        except OSError:
-            modules.append(FileStat(prefix + name, 0, 0, 0, False))
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            modules.append(FileStat(prefix + name, 0, 0, 0, False))
-            continue
-        modules.append(FileStat(prefix + name, st.st_mtime_ns, st.st_size, st.st_ino))
-    modules.sort()
-    parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
-    return Package(path=rel, modules=tuple(modules), apps_py=apps_py.get(parent), explicit=explicit)
-
-
-def _unlisted(rel: str, exc: OSError, explicit: set[str]) -> list[Problem]:
-    """A folder the walk cannot list: an error where migrations are expected, else a warning.
-
-    Never "empty": an unreadable migrations folder would otherwise drop its app from the
-    manifest on the next ``update``.
-    """
-    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-        return []  # removed while walking, or a file named in the settings
-    expected = rel in explicit or rel.rsplit("/", 1)[-1] == "migrations"
-    what = "this migrations folder" if expected else "this folder"
-    return [
-        codes.UNREADABLE_FOLDER.problem(
-            rel or ".",
-            None,
-            f"{what} cannot be listed ({exc.strerror or exc}), so the migrations in it are unknown",
-            severity=None if expected else Severity.WARNING,
+    found = walk(root, exclude=exclude, explicit=explicit, nested_repositories=nested_repositories)
+    make = FileStat._make
+    packages = tuple(
+        Package(
+            path=path,
+            modules=tuple(map(make, modules)),
+            apps_py=make(apps_py) if apps_py is not None else None,
+            explicit=explicit_package,
         )
-    ]
+        for path, modules, apps_py, explicit_package in found.packages
+    )
+    notes = tuple(
+        _NOTE_CODES[kind].problem(
+            path, None, message, severity=Severity.WARNING if warning else None
+        )
+        for kind, path, message, warning in found.notes
+    )
+    return Scan(packages=packages, notes=notes, walk=found)
 
 
 def unreadable_reason(full: str, exc: OSError) -> str:
@@ -276,43 +143,3 @@ def unreadable_reason(full: str, exc: OSError) -> str:
             target = "?"
         return f"is a symbolic link to {display_path(target)!r}, which does not exist"
     return f"cannot be read: {exc.strerror or exc}"
-
-
-def display_path(path: str) -> str:
-    """``path`` as text, a name that is not valid UTF-8 escaped predictably (``caf\\xe9``)."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def _utf8_entries(
-    rel: str, entries: list[os.DirEntry[str]], notes: list[Problem]
-) -> list[os.DirEntry[str]]:
-    """The entries whose names are valid UTF-8; the others are reported and left out."""
-    kept = []
-    for entry in entries:
-        try:
-            entry.name.encode("utf-8")
-        except UnicodeEncodeError:
-            module = entry.name.endswith(".py")
-            if module or entry.is_dir(follow_symlinks=False):
-                what = "this migration module" if module else "this folder"
-                notes.append(
-                    codes.UNDECODABLE_FILE_NAME.problem(
-                        display_path(_join(rel, entry.name)),
-                        None,
-                        f"the name of {what} is not valid UTF-8, so it is left out",
-                        severity=None if module else Severity.WARNING,
-                    )
-                )
-            continue
-        kept.append(entry)
-    return kept
-
-
-def _join(rel: str, name: str) -> str:
-    return f"{rel}/{name}" if rel else name
-
-
-def _inside(root: str, full: str) -> bool:
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(full)
-    return real == real_root or real.startswith(real_root + os.sep)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-FOLDER = "migration-manifest"
-JOURNAL = "journal"
+from .where import GIT_FOLDER, JOURNAL, find_git_dir, journal_folder, journal_home
+
+FOLDER = GIT_FOLDER
+__all__ = ["FOLDER", "JOURNAL", "Home", "find_git_dir", "home", "pending", "pending_note"]
 RECOVER_COMMAND = "python -m manifest_core resolve --abort"
 
 
@@ -35,42 +37,14 @@ class Home:
         return os.path.join(self.base, "lock")
 
 
-def find_git_dir(root: str) -> tuple[str, str] | None:
-    """``(work tree top, git dir)`` for the work tree containing ``root``, or ``None``."""
-    current = os.path.abspath(root)
-    while True:
-        dot_git = os.path.join(current, ".git")
-        if os.path.isdir(dot_git):
-            return current, dot_git
-        if os.path.isfile(dot_git):
-            try:
-                with open(dot_git, encoding="utf-8") as handle:
-                    first = handle.readline().strip()
-            except (OSError, UnicodeDecodeError):
-                return None
-            if first.startswith("gitdir:"):
-                target = first.partition(":")[2].strip()
-                return current, os.path.normpath(os.path.join(current, target))
-            return None
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
 def home(root: str, cache_dir: str) -> Home:
     """Where the journal for the repository at ``root`` lives (see the module docstring)."""
-    found = find_git_dir(root)
-    if found is not None:
-        top, git_dir = found
-        return Home(os.path.join(git_dir, FOLDER), top, git_dir)
-    root = os.path.abspath(root)
-    return Home(os.path.join(root, cache_dir), root, None)
+    return Home(*journal_home(root, cache_dir))
 
 
 def pending(root: str, cache_dir: str) -> str | None:
     """The journal folder when an interrupted plan is pending (or being applied), else None."""
-    folder = home(root, cache_dir).journal
+    folder = journal_folder(root, cache_dir)
     return folder if os.path.isdir(folder) else None
 
 

@@ -37,9 +37,11 @@ from .model import (
     dep_key,
 )
 from .text import DecodeError, decode_source
+from .where import find_root as find_root
 
 if TYPE_CHECKING:
     from .graph import Graph
+    from .verdict import Witness
 
 #: ``ReadMethod.NONE.value``, read once: an enum member's attribute costs a call per file.
 _UNREAD = ReadMethod.NONE.value
@@ -114,27 +116,22 @@ def read_full(root: str, path: str, overlays: Mapping[str, str] | None = None) -
         return _unreadable(path, f"cannot be opened: {exc.strerror or exc}")
 
 
-def find_root(start: str) -> str:
-    """The git work tree containing ``start``, else ``start`` itself."""
-    current = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return os.path.abspath(start)
-        current = parent
+def read_manifest(root: str, config: Config, *, witness: Witness | None = None) -> Manifest:
+    """Read ``migrations.toml`` (never raises: problems are recorded on the result).
 
-
-def read_manifest(root: str, config: Config) -> Manifest:
-    """Read ``migrations.toml`` (never raises: problems are recorded on the result)."""
+    ``witness`` is told the bytes read, or that the file is missing.
+    """
     full = os.path.join(root, config.manifest)
     try:
         with open(full, "rb") as handle:
             data = handle.read()
     except OSError as exc:  # it is there (a folder, no permission...): never "created" over it
         if isinstance(exc, FileNotFoundError) and not os.path.islink(full):
+            if witness is not None:
+                witness.saw_manifest(config.manifest, None)
             return Manifest(path=config.manifest, exists=False)
+        if witness is not None:
+            witness.refuse()
         link = os.path.islink(full)
         problem = codes.MANIFEST_INVALID.problem(
             config.manifest,
@@ -145,6 +142,8 @@ def read_manifest(root: str, config: Config) -> Manifest:
             else None,
         )
         return Manifest(path=config.manifest, exists=True, problems=(problem,))
+    if witness is not None:
+        witness.saw_manifest(config.manifest, data)
     try:
         text = decode_source(data)
     except DecodeError as exc:
@@ -185,11 +184,13 @@ class Loader:
         self.overlays = dict(overlays or {})
         self.cache = Cache(cache_folder(self.root, config) if use_cache else None)
         self.manifest_labels = manifest.path_labels()
-        explicit = {*self.manifest_labels, *config.labels}
+        #: What discovery was asked for: excluded folders, folders named in the settings.
+        self.exclude = compile_patterns(config.exclude)
+        self.explicit = sorted({*self.manifest_labels, *config.labels})
         self.scan: Scan = scan(
             self.root,
-            exclude=compile_patterns(config.exclude),
-            explicit=sorted(explicit),
+            exclude=self.exclude,
+            explicit=self.explicit,
             nested_repositories=config.nested_repositories,
         )
         self._full: dict[str, MigrationFile] = {}
@@ -427,11 +428,22 @@ def load_summary(
     config: Config | None = None,
     manifest: Manifest | None = None,
     use_cache: bool = True,
+    witness: Witness | None = None,
 ) -> ProjectSummary:
-    """Each app's heads and the problems found, from the cache when no input changed."""
+    """Each app's heads and the problems found, from the cache when no input changed.
+
+    ``witness`` is told what discovery found, and how it was asked.
+    """
     config = config if config is not None else load_config(root)
     manifest = manifest if manifest is not None else read_manifest(root, config)
     loader = Loader(root, config, manifest, use_cache, None)
+    if witness is not None:
+        witness.saw_walk(
+            loader.scan.walk,
+            loader.exclude.pattern if loader.exclude is not None else None,
+            loader.explicit,
+            config.nested_repositories,
+        )
     fingerprint = loader.fingerprint()
     cached = loader.cache.load_summary(fingerprint)
     if cached is not None:

@@ -88,7 +88,7 @@ def test_the_wheel_ships_the_packages_license_and_console_scripts(dist: Path) ->
     assert {f"{package}/py.typed" for package in PACKAGES} <= set(members)
     with zipfile.ZipFile(dist / f"{NAME}-py3-none-any.whl") as archive:
         scripts = archive.read(f"{NAME}.dist-info/entry_points.txt").decode()
-    assert "migration-manifest = manifest_core.cli:console_main" in scripts
+    assert "migration-manifest = manifest_core.verdict:console_main" in scripts
     assert "django-migration-manifest-lsp = lsp_server.__main__:main" in scripts
 
 

@@ -56,7 +56,29 @@ FORBIDDEN_FOR_HELP = (
 )
 
 
-def imported_modules(*args: str, cwd: Path, succeed: bool = True) -> list[str]:
+#: Never imported by a warm ``check`` that repeats its remembered answer (``verdict``): the
+#: rest of the tool, the core's frozen dataclasses, and the standard modules they bring.
+FORBIDDEN_FOR_REPLAY = (
+    *FORBIDDEN_FOR_HELP,
+    "manifest_core.cli",
+    "manifest_core.model",
+    "manifest_core.codes",
+    "manifest_core.discovery",
+    "manifest_core.output",
+    "manifest_core.checks",
+    "manifest_core.journal_path",
+    "argparse",
+    "dataclasses",
+    "typing",
+    "inspect",
+    "ast",
+    "gettext",
+)
+
+
+def imported_modules(
+    *args: str, cwd: Path, succeed: bool = True, entry: str = "manifest_core.cli"
+) -> list[str]:
     """The modules ``python -m manifest_core <args>`` imports, in order (``-X importtime``)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
     result = subprocess.run(
@@ -73,7 +95,7 @@ def imported_modules(*args: str, cwd: Path, succeed: bool = True) -> list[str]:
         for line in result.stderr.splitlines()
         if line.startswith("import time:") and not line.rstrip().endswith("imported package")
     ]
-    assert "manifest_core.cli" in modules, result.stderr  # the listing is the one expected
+    assert entry in modules, result.stderr  # the listing is the one expected
     return modules
 
 
@@ -114,10 +136,43 @@ def test_check_imports_no_other_command_code(project: Path, cache: str) -> None:
     if cache == "warm":
         subprocess.run([sys.executable, "-m", "manifest_core", "check"], cwd=project, check=True)
         assert (project / ".migration_manifest_cache" / "summary.marshal").exists()
+        # another command line than the one remembered: the full check, from the cache
+        (project / ".migration_manifest_cache" / "verdict.marshal").unlink()
     modules = imported_modules("check", cwd=project)
     read_only_when_cold = ("manifest_core.graph", "manifest_core.reader", "tomllib", "tomli")
     forbidden = tuple(m for m in FORBIDDEN if cache == "warm" or m not in read_only_when_cold)
     assert offenders(modules, forbidden) == []
+
+
+def test_a_warm_check_repeats_its_answer_with_the_walk_alone(project: Path) -> None:
+    """The second ``check`` on an unchanged repository answers from its remembered verdict,
+    without the rest of the tool: no argparse, no dataclasses, no typing."""
+    first = subprocess.run(
+        [sys.executable, "-m", "manifest_core", "check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (project / ".migration_manifest_cache" / "verdict.marshal").exists()
+    modules = imported_modules("check", cwd=project, entry="manifest_core.verdict")
+    assert offenders(modules, FORBIDDEN_FOR_REPLAY) == []
+    again = subprocess.run(
+        [sys.executable, "-m", "manifest_core", "check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (again.stdout, again.stderr) == (first.stdout, "")
+    assert first.stdout == "migrations.toml is up to date: 2 apps, 3 migrations.\n"
+
+
+def test_a_changed_check_runs_in_full(project: Path) -> None:
+    """Any other command line runs the full command: the replay test sees the difference."""
+    subprocess.run([sys.executable, "-m", "manifest_core", "check"], cwd=project, check=True)
+    modules = imported_modules("check", "--no-cache", cwd=project)
+    assert "manifest_core.model" in offenders(modules, FORBIDDEN_FOR_REPLAY)
 
 
 def test_the_test_sees_a_forbidden_import(project: Path) -> None:
@@ -192,3 +247,32 @@ def test_the_language_server_starts_without_its_code_actions(tmp_path: Path) -> 
         "tomli_w",
     )
     assert offenders(modules, later) == []
+
+
+def test_the_console_script_repeats_a_warm_answer_too(project: Path) -> None:
+    """``migration-manifest check`` (the pre-commit hook's entry) answers from memory as well."""
+    script = Path(sys.executable).parent / "migration-manifest"
+    if not script.exists():  # pragma: no cover - the test environment installs the package
+        pytest.skip("the console script is not installed next to the interpreter")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-X", "importtime", str(script), "check"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for _ in range(2)
+    ]
+    assert (
+        runs[0].stdout == runs[1].stdout == "migrations.toml is up to date: 2 apps, 3 migrations.\n"
+    )
+    modules = [
+        line.rsplit("|", 1)[1].strip()
+        for line in runs[1].stderr.splitlines()
+        if line.startswith("import time:")
+    ]
+    assert "manifest_core.verdict" in modules
+    assert offenders(modules, FORBIDDEN_FOR_REPLAY) == []
