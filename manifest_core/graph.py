@@ -370,10 +370,19 @@ class _Builder:
                         "squashed migration still listing `replaces`",
                     )
                 )
+        notes: list[tuple[Key, Key, AbstractSet[Key]]] = []
         for migration in sorted(replacements, key=lambda m: (_depth(m.key, nested), m.key)):
-            self._remove_replaced_nodes(migration)
+            self._remove_replaced_nodes(migration, notes)
+        # judged once every squash is in place: a migration that a squash replaces will go with
+        # it, so only the migrations that stay are told to depend on the squash instead
+        for key, squash, children in notes:
+            self._note_replaced_dependency(
+                key, squash, {child for child in children if child not in self.replaced_by}
+            )
 
-    def _remove_replaced_nodes(self, migration: Migration) -> None:
+    def _remove_replaced_nodes(
+        self, migration: Migration, notes: list[tuple[Key, Key, AbstractSet[Key]]]
+    ) -> None:
         replacement = migration.key
         if replacement not in self.parents:
             self.problems.append(
@@ -397,7 +406,7 @@ class _Builder:
             if key in self.migrations:
                 self.replaced_by[key] = replacement
             else:
-                self._note_replaced_dependency(key, replacement, node_children - replaced)
+                notes.append((key, replacement, node_children - replaced))
             for child in node_children:
                 if child in self.parents:  # not already replaced in this loop
                     self.parents[child].discard(key)

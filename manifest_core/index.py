@@ -232,6 +232,7 @@ class WorkspaceIndex:
             graph = self.graph(next(iter(component)))
             interface = (
                 graph.nodes,
+                frozenset(graph.migrations),  # MM124: a replaced migration's file came or went
                 frozenset(w[:2] for m in graph.migrations.values() for w in m.decl.replaces),
                 tuple(sorted(graph.special.items())),
             )

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from conftest import Oracle
 from migration_repos import Repo, Spec, write_repo
 
@@ -248,3 +249,27 @@ def test_first_is_stable_with_numbered_names() -> None:
     )
     # stable: no MM116; only the warning that blog depends on a migration the squash replaced
     assert [p.code for p in graph.problems] == ["MM124"]
+
+
+@pytest.mark.parametrize("squashed_app", ["alpha", "zeta"])
+def test_replaced_dependency_is_told_only_to_migrations_that_stay(squashed_app: str) -> None:
+    # gamma's own squash replaces the two migrations that depend on the squashed-away migration:
+    # they go with gamma's squash, so only that squash is told to depend on the other squash,
+    # whichever app's squash Django puts in place first
+    other = squashed_app
+    graph = build_graph(
+        [
+            m(other, "0001_squashed_0002", replaces=[(other, "0001_initial"), (other, "0002_b")]),
+            m("gamma", "0001_initial", [(other, "0001_initial")]),
+            m("gamma", "0002_c", [("gamma", "0001_initial"), (other, "0001_initial")]),
+            m(
+                "gamma",
+                "0001_squashed_0002_c",
+                [(other, "0001_initial")],
+                replaces=[("gamma", "0001_initial"), ("gamma", "0002_c")],
+            ),
+        ]
+    )
+    assert [(p.code, p.path) for p in graph.problems] == [
+        ("MM124", "gamma/migrations/0001_squashed_0002_c.py")
+    ]
