@@ -132,12 +132,15 @@ _EXTRACT_RE = re.compile(
 #: The pairs of a value written with one kind of quote, as ``(app, name, "")`` (the empty group).
 _DOUBLE_QUOTED_RE = re.compile(rf'\({_WS}"([^"\\\n\r]*)"{_WS},{_WS}"([^"\\\n\r]*)"{_WS},?{_WS}\)()')
 _SINGLE_QUOTED_RE = re.compile(rf"\({_WS}'([^'\\\n\r]*)'{_WS},{_WS}'([^'\\\n\r]*)'{_WS},?{_WS}\)()")
-_HEADER_RE = re.compile(r"class Migration\(([^()\n]*)\)[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n")
-_BODY_INDENT_RE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*([ \t]+)(?=[^ \t\r\n#])")
+#: The class statement, the blank and comment lines after it, and the indentation of its body.
+_HEADER_RE = re.compile(
+    r"class Migration\(([^()\n]*)\)[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n"
+    r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*([ \t]+)(?=[^ \t\r\n#])"
+)
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+"
 _BASES_RE = re.compile(rf"[ \t]*(?:{_DOTTED}[ \t]*(?:,[ \t]*{_DOTTED}[ \t]*)*,?[ \t]*)?")
 _FAST = ReadMethod.FAST.value
-_CONSTANTS = {"True": True, "False": False, "None": None}
+_CONSTANTS: dict[str, bool | None] = {"True": True, "False": False, "None": None}
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _REF_SET = frozenset(REF_ATTRIBUTES)
 
@@ -182,31 +185,36 @@ def parse_declarations(path: str, name: str, text: str) -> Decl | None:
     head = _HEADER_RE.match(text, header)
     if head is None:
         return None
-    bases = head.group(1)
+    bases, indent = head.groups()
     # a base defined in this file could carry the attributes, and a keyword is no base: only
     # dotted names (such as ``migrations.Migration``) are left to the fast path
-    if _BASES_RE.fullmatch(bases) is None:
+    if bases != "migrations.Migration" and _BASES_RE.fullmatch(bases) is None:
         return None
-    indent_match = _BODY_INDENT_RE.match(text, head.end())
-    if indent_match is None:
-        return None
-    indent = indent_match.group(1)
     width = len(indent)
-    position = indent_match.end()
-    values: dict[str, object] = {}
+    position = head.end()
+    dependencies = replaces = run_before = None
+    initial: bool | None = None
+    seen_initial = False
     while not text.startswith("operations", position):  # where makemigrations' shape ends
         statement = _STATEMENT_RE.match(text, position)
         if statement is None:
             break
-        attr, _, initial, constant = statement.groups()
+        attr, _, initial_word, constant = statement.groups()
         if attr is not None:
-            if attr in values:
+            value = _pairs(text, statement.start(2), statement.end(2))
+            if attr == "dependencies" and dependencies is None:
+                dependencies = value
+            elif attr == "replaces" and replaces is None:
+                replaces = value
+            elif attr == "run_before" and run_before is None:
+                run_before = value
+            else:
+                return None  # set twice
+        elif initial_word is not None:
+            if seen_initial:
                 return None
-            values[attr] = _pairs(text, statement.start(2), statement.end(2))
-        elif initial is not None:
-            if initial in values:
-                return None
-            values[initial] = _CONSTANTS[constant]
+            seen_initial = True
+            initial = _CONSTANTS[constant]
         position = statement.end()
         if not text.startswith(indent, position):
             break
@@ -232,10 +240,10 @@ def parse_declarations(path: str, name: str, text: str) -> Decl | None:
     return Decl(
         path,
         name,
-        _deps(values.get("dependencies")),
-        _deps(values.get("replaces")),
-        _deps(values.get("run_before")),
-        _initial(values.get("initial")),
+        dependencies or (),
+        replaces or (),
+        run_before or (),
+        initial,
         Span(line, 6, line, 15),
         bool(bases.strip()),
         _FAST,
@@ -253,14 +261,6 @@ def _pairs(text: str, start: int, end: int) -> tuple[DepKey, ...]:
         (a1 or a2, n1 or n2, "") if not setting else ("", "__first__", setting)
         for a1, a2, n1, n2, setting in _EXTRACT_RE.findall(text, start, end)
     )
-
-
-def _deps(value: object) -> tuple[DepKey, ...]:
-    return value if isinstance(value, tuple) else ()
-
-
-def _initial(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def read_declarations(path: str, data: bytes) -> Decl:
