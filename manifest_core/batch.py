@@ -7,7 +7,8 @@ declarations with :func:`manifest_core.reader.read_declarations`.
 On a machine with several cores, a large batch is split with ``os.fork``: each child reads its
 share and sends the declarations back through a pipe with ``marshal``, while the parent reads its
 own share. Forking is only used where it is sound and pays: on Linux, with no other thread
-running, with more than one core available and at least :data:`PARALLEL_MINIMUM` files to read.
+running, at least :data:`PARALLEL_MINIMUM` files to read and more than one core free (by the
+load average: on a machine busy with other work, workers would cost CPU time and save none).
 A child that fails (killed, or crashed before it answered) is replaced by reading its share in
 the parent, so forking changes how fast the answer comes, never what it is. On ``Ctrl-C`` the
 children are killed and waited for before the interruption goes on; they never outlive ``check``.
@@ -72,14 +73,23 @@ def _read_serial(root: str, items: Sequence[FileStat]) -> dict[str, Decl]:
 
 
 def jobs() -> int:
-    """How many processes may read: the setting, else the cores this process may run on."""
+    """How many processes may read: the setting, else one per core that is idle.
+
+    A core is counted idle by the load average: on a machine already busy with other work a
+    second process would only share the same cores, costing CPU time for no gain in wall time.
+    """
     setting = os.environ.get(JOBS_VARIABLE, "")
     if setting.strip().isdigit():
         return max(int(setting), 1)
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average to read
+        return 1
+    return max(1, min(cores, round(cores - load + 1)))
 
 
 def _can_fork() -> bool:
