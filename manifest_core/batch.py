@@ -34,6 +34,10 @@ from .reader import read_declarations
 #: Fewer files than this are read in one process: a fork costs about what reading 200 files does.
 PARALLEL_MINIMUM = 1000
 JOBS_VARIABLE = "DJANGO_MIGRATION_MANIFEST_JOBS"
+#: Signals a worker takes the default way (it ends), whatever handlers its parent had installed.
+_INTERRUPTIONS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -144,6 +148,8 @@ def _fork_reader(root: str, share: Sequence[FileStat]) -> tuple[int, int, Sequen
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         status = 1
         try:
+            for number in _INTERRUPTIONS:  # the parent's handlers are the parent's business
+                signal.signal(number, signal.SIG_DFL)
             os.close(read_end)
             records = [(path, _decl_to(decl)) for path, decl in _read_serial(root, share).items()]
             payload = marshal.dumps(records)

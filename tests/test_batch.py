@@ -153,10 +153,14 @@ def start_blocked_reader(root: Path) -> tuple[subprocess.Popen[str], int]:
 
 
 @FORK
-def test_ctrl_c_while_a_worker_reads_leaves_no_process_behind(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [False, True], ids=["parent-only", "terminal"])
+def test_ctrl_c_while_a_worker_reads_leaves_no_process_behind(tmp_path: Path, group: bool) -> None:
     process, worker = start_blocked_reader(tmp_path)
     time.sleep(0.5)  # the parent has read its share and waits for the worker
-    os.kill(process.pid, signal.SIGINT)  # to the parent alone, not to its worker
+    if group:  # as a terminal sends it: to every process of the foreground group
+        os.killpg(process.pid, signal.SIGINT)
+    else:  # to the parent alone: it must stop its worker itself
+        os.kill(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=30)
     assert out == "interrupted\n", err
     assert process.returncode == 130
