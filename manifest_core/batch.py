@@ -1,8 +1,10 @@
 """Read many migration files' declarations at once: what a cold ``check`` spends most time on.
 
-:func:`read_many` reads each file with one ``os.open``/``os.read``/``os.close`` (the size is
-known from the scan; a file that changed size since is read to its end), and finds its
-declarations with :func:`manifest_core.reader.read_declarations`.
+:func:`read_packages` gives ``Loader.collect`` every module's declarations at once: from the
+cache where it holds them, else from :func:`read_many`, which reads each file with one
+``os.open``/``os.read``/``os.close`` (the size is known from the scan; a file that changed size
+since is read to its end) and finds its declarations with
+:func:`manifest_core.reader.read_declarations`.
 
 On a machine with several cores, a large batch is split with ``os.fork``: each child reads its
 share and sends the declarations back through a pipe with ``marshal``, while the parent reads its
@@ -23,11 +25,11 @@ import marshal
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
-from .cache import _decl_from, _decl_to
-from .discovery import FileStat
+from .cache import Cache, _decl_from, _decl_to
+from .discovery import FileStat, Package
 from .model import Decl
 from .reader import read_declarations
 
@@ -39,6 +41,30 @@ _INTERRUPTIONS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_packages(
+    root: str, packages: Sequence[Package], cache: Cache, overlays: Container[str]
+) -> dict[str, Decl]:
+    """The declarations of every module of ``packages`` that the cache holds or that can be read
+    (not those in ``overlays``), by path; those read are recorded in ``cache``."""
+    ready: dict[str, Decl] = {}
+    unread = []
+    for package in packages:
+        for item in package.modules:
+            if item.ok and item.path not in overlays:
+                cached = cache.get_file(item)
+                if cached is None:
+                    unread.append(item)
+                else:
+                    ready[item.path] = cached
+    fresh = read_many(root, unread)
+    for item in unread:
+        decl = fresh.get(item.path)
+        if decl is not None:
+            cache.put_file(item, decl)
+            ready[item.path] = decl
+    return ready
 
 
 def read_bytes(full: str, size: int) -> bytes:

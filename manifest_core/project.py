@@ -193,7 +193,7 @@ class Loader:
             nested_repositories=config.nested_repositories,
         )
         self._full: dict[str, MigrationFile] = {}
-        #: Declarations read ahead by :meth:`read_ahead` (cached or not), taken by ``read_decl``.
+        #: Declarations read ahead in one batch (cached or not), taken by ``read_decl``.
         self._ready: dict[str, Decl] = {}
         #: ``apps.py`` files that could not be read.
         self.label_problems: list[Problem] = []
@@ -221,26 +221,6 @@ class Loader:
         decl = read_declarations(item.path, data)
         self.cache.put_file(item, decl)
         return decl
-
-    def read_ahead(self) -> None:
-        """Read every module the cache does not hold in one batch (in parallel when it pays)."""
-        from .batch import read_many
-
-        unread = []
-        for package in self.scan.packages:
-            for item in package.modules:
-                if item.ok and item.path not in self.overlays:
-                    cached = self.cache.get_file(item)
-                    if cached is None:
-                        unread.append(item)
-                    else:
-                        self._ready[item.path] = cached
-        fresh = read_many(self.root, unread)
-        for item in unread:
-            decl = fresh.get(item.path)
-            if decl is not None:
-                self.cache.put_file(item, decl)
-                self._ready[item.path] = decl
 
     def locate(self, migration: Migration, attr: str, written: DepKey) -> Ref | None:
         """The written reference with its spans: reads the file in full, once, on demand."""
@@ -308,7 +288,9 @@ class Loader:
         apps: dict[str, App] = {}
         claimed: dict[str, tuple[str, str]] = {}
         skipped: list[str] = []
-        self.read_ahead()
+        from .batch import read_packages  # one batch, in parallel when it pays
+
+        self._ready = read_packages(self.root, self.scan.packages, self.cache, self.overlays)
         for package in self.scan.packages:
             records = [self.read_decl(m) for m in self._modules(package)]
             if not _is_migration_package(package, records):
