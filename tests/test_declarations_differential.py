@@ -214,14 +214,14 @@ def migration_modules(draw: st.DrawFn) -> str:
     return text.replace("\n", line_ends)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=migration_modules())
 def test_generated_modules(text: str) -> None:
     assume(parses(text))
     assert agrees(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=migration_modules())
 def test_the_full_read_always_equals_the_ast_reader(text: str) -> None:
     """``read_declarations`` (fast path or not) is the ast reader's answer."""
