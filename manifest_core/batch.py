@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import signal
 import sys
 from collections.abc import Container, Sequence
 from typing import Any
@@ -37,9 +36,7 @@ from .reader import read_declarations
 PARALLEL_MINIMUM = 1000
 JOBS_VARIABLE = "DJANGO_MIGRATION_MANIFEST_JOBS"
 #: Signals a worker takes the default way (it ends), whatever handlers its parent had installed.
-_INTERRUPTIONS = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
+_INTERRUPTIONS = ("SIGINT", "SIGTERM", "SIGHUP")
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -164,6 +161,8 @@ def read_many(
 
 
 def _fork_reader(root: str, share: Sequence[FileStat]) -> tuple[int, int, Sequence[FileStat]]:
+    import signal  # only where workers are forked: a small tree never needs it
+
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -174,8 +173,8 @@ def _fork_reader(root: str, share: Sequence[FileStat]) -> tuple[int, int, Sequen
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         status = 1
         try:
-            for number in _INTERRUPTIONS:  # the parent's handlers are the parent's business
-                signal.signal(number, signal.SIG_DFL)
+            for name in _INTERRUPTIONS:  # the parent's handlers are the parent's business
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
             os.close(read_end)
             records = [(path, _decl_to(decl)) for path, decl in _read_serial(root, share).items()]
             payload = marshal.dumps(records)
@@ -206,6 +205,8 @@ def _collect(fd: int) -> dict[str, Decl] | None:
 
 def _stop(pid: int, fd: int) -> None:
     """Kill a child that has not answered, close its pipe and wait for it to end."""
+    import signal
+
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
