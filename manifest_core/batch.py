@@ -144,14 +144,20 @@ def read_many(
     pending: list[tuple[int, int, Sequence[FileStat]]] = []
     decls: dict[str, Decl] = {}
     try:
+        own = [shares[0]]
         for share in shares[1:]:
-            pending.append(_fork_reader(root, share))
-        decls.update(_read_serial(root, shares[0]))
+            try:
+                pending.append(_fork_reader(root, share))
+            except OSError:  # no process to spare (EAGAIN, ENOMEM): read it here
+                own.append(share)
+        for share in own:
+            decls.update(_read_serial(root, share))
         while pending:
             pid, fd, share = pending[0]
             answer = _collect(fd)
             os.close(fd)
-            os.waitpid(pid, 0)
+            with contextlib.suppress(ChildProcessError):  # SIGCHLD ignored: reaped already
+                os.waitpid(pid, 0)
             del pending[0]
             decls.update(_read_serial(root, share) if answer is None else answer)
     finally:
