@@ -408,6 +408,7 @@ def _no_migration_class(decl: Decl) -> Problem:
     return codes.NO_MIGRATION_CLASS.problem(decl.path, decl.class_span, message)
 
 
+@gc_paused()  # the whole load: a collection would walk every record read
 def load_project(
     root: str,
     *,
@@ -426,6 +427,7 @@ def load_project(
     return project
 
 
+@gc_paused()  # the whole load: a collection would walk every record read
 def load_summary(
     root: str,
     *,
