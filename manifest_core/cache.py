@@ -28,7 +28,7 @@ from .discovery import FileStat
 from .model import AppSummary, Decl, Head, Location, Problem, ProjectSummary, Severity, Span
 from .where import GITIGNORE, inspect_cache_folder
 
-_FORMAT = f"{__version__}/{sys.version_info[0]}.{sys.version_info[1]}/2"
+_FORMAT = f"{__version__}/{sys.version_info[0]}.{sys.version_info[1]}/3"
 #: The format of what the cache folder holds: records from another version are ignored.
 FORMAT = _FORMAT
 _RACY_NS = 2_000_000_000

@@ -93,7 +93,7 @@ class _Builder:
         locate: Locate | None,
         other_apps: AbstractSet[str] = frozenset(),
     ) -> None:
-        self.migrations = {m.key: m for m in sorted(migrations, key=lambda m: m.key)}
+        self.migrations = {(m[0], m[1][1]): m for m in sorted(migrations, key=_migration_key)}
         self.other_apps = other_apps
         self.swappable = swappable
         self.locate = locate
@@ -108,7 +108,6 @@ class _Builder:
         self.external_parents: dict[Key, set[Key]] = {}
         self.replaced_by: dict[Key, Key] = {}
         self.problems: list[Problem] = []
-        self._ends: dict[tuple[str, bool], list[Key]] = {}
         self.special: dict[Key, Key] = {}
         self.unstable: dict[Key, tuple[Key, Key]] = {}
 
@@ -120,8 +119,6 @@ class _Builder:
         self.by_app.setdefault(key[0], set()).add(key)
         self.parents[key] = set()
         self.children[key] = set()
-        self._ends.pop((key[0], True), None)
-        self._ends.pop((key[0], False), None)
 
     def _add_edge(self, child: Key, parent: Key) -> None:
         if child not in self.parents:
@@ -130,20 +127,32 @@ class _Builder:
             self._ensure(parent)
         self.parents[child].add(parent)
         self.children[parent].add(child)
-        if child[0] == parent[0] and self._ends:
-            self._ends.pop((child[0], True), None)
-            self._ends.pop((child[0], False), None)
 
-    def _ends_of(self, app: str, roots: bool) -> list[Key]:
-        """Sorted roots (or leaves) of ``app``: nodes with no same-app parent (or child)."""
-        cached = self._ends.get((app, roots))
-        if cached is None:
-            edges = self.parents if roots else self.children
-            cached = sorted(
-                n for n in self.by_app.get(app, ()) if all(e[0] != app for e in edges[n])
-            )
-            self._ends[(app, roots)] = cached
-        return cached
+    def _first_and_latest(self) -> dict[Key, Key]:
+        """``__first__`` and ``__latest__`` of every app: its smallest root and leaf (by name)."""
+        has_parent: set[Key] = set()  # in its own app
+        has_child: set[Key] = set()
+        for key, value in self.parents.items():
+            app = key[0]
+            for parent in value:
+                if parent[0] == app:
+                    has_parent.add(key)
+                    has_child.add(parent)
+        first: dict[str, Key] = {}
+        latest: dict[str, Key] = {}
+        for key in self.nodes:
+            app = key[0]
+            if key not in has_parent and (app not in first or key < first[app]):
+                first[app] = key
+            if key not in has_child and (app not in latest or key < latest[app]):
+                latest[app] = key
+        special: dict[Key, Key] = {}
+        for app in sorted(self.apps):
+            if app in first:
+                special[(app, "__first__")] = first[app]
+            if app in latest:
+                special[(app, "__latest__")] = latest[app]
+        return special
 
     def _where(self, migration: Migration, attr: str, written: DepKey, part: str) -> Span | None:
         ref = self.locate(migration, attr, written) if self.locate else None
@@ -205,11 +214,7 @@ class _Builder:
                     parents[key].add(parent)
                     children[parent].add(key)
         # 3. external dependencies and run_before
-        for app in sorted(self.apps):
-            for name, roots in (("__first__", True), ("__latest__", False)):
-                ends = self._ends_of(app, roots)
-                if ends:
-                    self.special[(app, name)] = ends[0]
+        self.special = self._first_and_latest()
         self.unstable = self._order_dependent(resolved)
         for key, migration, targets in resolved:
             for written, parent in targets:
@@ -483,7 +488,6 @@ class _Builder:
             self.nodes.discard(missing)
             self.by_app[missing[0]].discard(missing)
         self.dummies.clear()
-        self._ends.clear()
 
     def _written(
         self, written: tuple[DepKey, ...], target: Key, migration: Migration
@@ -565,7 +569,7 @@ class _Builder:
             self.parents[key] |= external
         leaves: dict[str, list[Key]] = {app: [] for app in sorted(self.apps)}
         roots: dict[str, list[Key]] = {app: [] for app in leaves}
-        for key in sorted(self.nodes):
+        for key in self.nodes:
             if key not in has_child:
                 leaves[key[0]].append(key)
             if key not in has_parent:
@@ -575,8 +579,8 @@ class _Builder:
             nodes=frozenset(self.nodes),
             parents=self.parents,
             children=self.children,
-            leaves={app: tuple(keys) for app, keys in leaves.items()},
-            roots={app: tuple(keys) for app, keys in roots.items()},
+            leaves={app: tuple(sorted(keys)) for app, keys in leaves.items()},
+            roots={app: tuple(sorted(keys)) for app, keys in roots.items()},
             replaced_by=self.replaced_by,
             problems=tuple(self.problems),
             special=self.special,
@@ -627,6 +631,10 @@ def _strongly_connected(nodes: set[Key], edges: Mapping[Key, AbstractSet[Key]]) 
 def _depth(key: Key, nested: Mapping[Key, list[Key]], seen: frozenset[Key] = frozenset()) -> int:
     inner = [k for k in nested.get(key, ()) if k not in seen]
     return 1 + max((_depth(k, nested, seen | {key}) for k in inner), default=0) if inner else 0
+
+
+def _migration_key(migration: Migration) -> Key:
+    return (migration[0], migration[1][1])  # (app, decl.name), without the properties' calls
 
 
 def _dotted(key: Key) -> str:

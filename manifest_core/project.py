@@ -194,6 +194,8 @@ class Loader:
             nested_repositories=config.nested_repositories,
         )
         self._full: dict[str, MigrationFile] = {}
+        #: Declarations read ahead in one batch (cached or not), taken by ``read_decl``.
+        self._ready: dict[str, Decl] = {}
         #: ``apps.py`` files that could not be read.
         self.label_problems: list[Problem] = []
 
@@ -209,7 +211,7 @@ class Loader:
             return parse_migration(item.path, self.overlays[item.path]).decl()
         if not item.ok:
             return _unreadable(item.path, _stat_failure(os.path.join(self.root, item.path))).decl()
-        cached = self.cache.get_file(item)
+        cached = self._ready.pop(item.path, None) or self.cache.get_file(item)
         if cached is not None:
             return cached
         try:
@@ -287,6 +289,9 @@ class Loader:
         apps: dict[str, App] = {}
         claimed: dict[str, tuple[str, str]] = {}
         skipped: list[str] = []
+        from .batch import read_packages  # one batch, in parallel when it pays
+
+        self._ready = read_packages(self.root, self.scan.packages, self.cache, self.overlays)
         for package in self.scan.packages:
             records = [self.read_decl(m) for m in self._modules(package)]
             if not _is_migration_package(package, records):
@@ -404,6 +409,7 @@ def _no_migration_class(decl: Decl) -> Problem:
     return codes.NO_MIGRATION_CLASS.problem(decl.path, decl.class_span, message)
 
 
+@gc_paused()  # the whole load: a collection would walk every record read
 def load_project(
     root: str,
     *,
@@ -422,6 +428,7 @@ def load_project(
     return project
 
 
+@gc_paused()  # the whole load: a collection would walk every record read
 def load_summary(
     root: str,
     *,

@@ -97,119 +97,170 @@ def _parse_text(path: str, name: str, text: str) -> MigrationFile:
 
 # --- the declarations reader (the fast path) ---------------------------------------------------
 
-_STR = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
+#: Whitespace as the tokenizer takes it inside brackets; anything rarer (a form feed, a no-break
+#: space) is left to the ast reader, which knows whether it parses.
+_WS = r"[ \t\r\n]*"
+_STR = r"""(?:'[^'\\\n\r]*'|"[^"\\\n\r]*")"""
+_SETTING = r"[A-Za-z_][A-Za-z0-9_]*"
 _ITEM = (
-    rf"(?:\(\s*{_STR}\s*,\s*{_STR}\s*,?\s*\)"
-    r"|(?:migrations\.)?swappable_dependency\(\s*settings\.[A-Za-z_]\w*\s*\))"
+    rf"(?:\({_WS}{_STR}{_WS},{_WS}{_STR}{_WS},?{_WS}\)"
+    rf"|(?:migrations\.)?swappable_dependency\({_WS}settings\.{_SETTING}{_WS}\))"
 )
-_LIST = rf"\[\s*(?:{_ITEM}\s*,\s*)*(?:{_ITEM}\s*)?\]"
+_LIST = rf"\[{_WS}(?:{_ITEM}{_WS},{_WS})*(?:{_ITEM}{_WS})?\]"
 #: ``(a, b)`` with one item and no comma is a parenthesised pair, not a tuple: not matched.
-_TUPLE = rf"\(\s*(?:(?:{_ITEM}\s*,\s*)+(?:{_ITEM}\s*)?)?\)"
+_TUPLE = rf"\({_WS}(?:(?:{_ITEM}{_WS},{_WS})+(?:{_ITEM}{_WS})?)?\)"
 _ASSIGN = r"[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*"
 _END_OF_LINE = r"[ \t]*(?:#[^\n]*)?(?:\r?\n|\Z)"
-_VALUE_RE = re.compile(rf"{_ASSIGN}({_LIST}|{_TUPLE}){_END_OF_LINE}")
-_INITIAL_RE = re.compile(rf"{_ASSIGN}(True|False|None){_END_OF_LINE}")
-_EXTRACT_RE = re.compile(
-    r"""\(\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")\s*,\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")\s*,?\s*\)"""
-    r"|swappable_dependency\(\s*settings\.([A-Za-z_]\w*)\s*\)"
+_ANNOTATION = r"[ \t]*(?::[ \t]*[A-Za-z_][A-Za-z0-9_.\[\], \t|]*)?"
+_BLANK_LINES = r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*"
+#: One class-level statement the fast path understands, and the blank or comment lines after it:
+#: ``dependencies``, ``replaces`` or ``run_before`` set to a list or tuple of pairs; ``initial`` or
+#: another plain name set to ``True``, ``False`` or ``None``. An annotation may only hold names,
+#: subscripts and ``|`` (so the ``=`` is the assignment's); the statement ends its line.
+_STATEMENT_RE = re.compile(
+    rf"(?:(dependencies|replaces|run_before){_ANNOTATION}=(?!=)[ \t]*({_LIST}|{_TUPLE})"
+    rf"|(initial){_ANNOTATION}=(?!=)[ \t]*(True|False|None)"
+    r"|(?!(?:dependencies|replaces|run_before|initial)(?![A-Za-z0-9_]))[A-Za-z_][A-Za-z0-9_]*"
+    rf"{_ANNOTATION}=(?!=)[ \t]*(?:True|False|None))"
+    rf"{_END_OF_LINE}{_BLANK_LINES}"
 )
-_HEADER_RE = re.compile(r"class Migration\(([^()\n]*)\)[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n")
-_BODY_INDENT_RE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*([ \t]+)\S")
-_TOP_LEVEL_RE = re.compile(r"\n[^\s#]")
-_CONSTANTS = {"True": True, "False": False, "None": None}
+_EXTRACT_RE = re.compile(
+    rf"""\({_WS}(?:'([^'\\\n\r]*)'|"([^"\\\n\r]*)"){_WS},{_WS}"""
+    rf"""(?:'([^'\\\n\r]*)'|"([^"\\\n\r]*)"){_WS},?{_WS}\)"""
+    rf"|swappable_dependency\({_WS}settings\.({_SETTING}){_WS}\)"
+)
+#: The pairs of a value written with one kind of quote, as ``(app, name, "")`` (the empty group).
+_DOUBLE_QUOTED_RE = re.compile(rf'\({_WS}"([^"\\\n\r]*)"{_WS},{_WS}"([^"\\\n\r]*)"{_WS},?{_WS}\)()')
+_SINGLE_QUOTED_RE = re.compile(rf"\({_WS}'([^'\\\n\r]*)'{_WS},{_WS}'([^'\\\n\r]*)'{_WS},?{_WS}\)()")
+#: The class statement, the blank and comment lines after it, and the indentation of its body.
+_HEADER_RE = re.compile(
+    r"class Migration\(([^()\n]*)\)[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n"
+    r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*([ \t]+)(?=[^ \t\r\n#])"
+)
+_DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+"
+_BASES_RE = re.compile(rf"[ \t]*(?:{_DOTTED}[ \t]*(?:,[ \t]*{_DOTTED}[ \t]*)*,?[ \t]*)?")
+_FAST = ReadMethod.FAST.value
+_CONSTANTS: dict[str, bool | None] = {"True": True, "False": False, "None": None}
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_REF_SET = frozenset(REF_ATTRIBUTES)
 
 
 def parse_declarations(path: str, name: str, text: str) -> Decl | None:
-    """Read a ``makemigrations``-shaped file's declarations with string searches, or decline.
+    """Read a ``makemigrations``-shaped file's declarations with a few C-speed searches, or decline.
 
-    It answers only when it can be sure: ``class Migration(...)`` with dotted bases (such as
-    ``migrations.Migration``), undecorated, not rebound later, and every occurrence of
-    ``dependencies``, ``replaces``, ``run_before`` and ``initial`` after it a plain class-level
-    assignment of a literal it fully understands. Anything else returns ``None`` and the ``ast``
-    reader decides. It never computes source spans: only what the graph needs.
+    It answers only when it is certain to give what the ``ast`` reader gives:
+
+    * one top-level ``class Migration(<dotted bases>):``, undecorated, and no string or line
+      continuation before it that could hide it (no triple quote, no backslash at a line end);
+    * its body opens with class-level statements it fully understands: blank and comment lines,
+      ``dependencies``/``replaces``/``run_before`` set to a literal list or tuple of
+      ``("app", "name")`` pairs and ``swappable_dependency(settings.X)`` calls, ``initial`` (or
+      any other plain name) set to ``True``, ``False`` or ``None``, each at most once, all at the
+      body's indentation;
+    * after them, the words ``dependencies``, ``replaces``, ``run_before``, ``initial`` and
+      ``Migration`` never occur again (``0001_initial`` is another word), so nothing later can
+      rebind the class or change what it declares, whatever strings or brackets follow;
+    * no conflict marker, and no carriage return other than in ``\\r\\n`` line ends.
+
+    Anything else returns ``None`` and the ``ast`` reader decides. It reads only what the graph
+    needs (the ``class Migration`` line, not the references' source spans). Like the ast reader
+    on a file that parses, it does not check the rest of the file's syntax.
     """
-    if "<<<<<<<" in text:
-        return None
-    header = 0 if text.startswith("class Migration(") else text.find("\nclass Migration(") + 1
-    if header == 0 and not text.startswith("class Migration("):
-        return None
+    if text.startswith("class Migration("):
+        header = 0
+    else:
+        header = text.find("\nclass Migration(") + 1
+        if header == 0:
+            return None
+        # a decorator, or a string or line continuation that could hide the header
+        if (
+            text.startswith("@")
+            or text.find("\n@", 0, header) != -1
+            or text.find('"""', 0, header) != -1
+            or text.find("'''", 0, header) != -1
+            or text.find("\\\n", 0, header) != -1
+            or text.find("\\\r", 0, header) != -1
+        ):
+            return None
     head = _HEADER_RE.match(text, header)
     if head is None:
         return None
-    body = head.end()
-    bases = head.group(1)
-    # A base defined in this file could carry the attributes, and a decorator or a later
-    # ``Migration`` (class, assignment or import) could replace the class: leave those to ast.
-    if any("." not in base for base in bases.split(",") if base.strip()):
+    bases, indent = head.groups()
+    # a base defined in this file could carry the attributes, and a keyword is no base: only
+    # dotted names (such as ``migrations.Migration``) are left to the fast path
+    if bases != "migrations.Migration" and _BASES_RE.fullmatch(bases) is None:
         return None
-    if text.startswith("@") or text.find("\n@", 0, header) != -1:
-        return None
-    if text.find("Migration", body) != -1:
+    width = len(indent)
+    position = head.end()
+    dependencies = replaces = run_before = None
+    initial: bool | None = None
+    seen_initial = False
+    while not text.startswith("operations", position):  # where makemigrations' shape ends
+        statement = _STATEMENT_RE.match(text, position)
+        if statement is None:
+            break
+        attr, _, initial_word, constant = statement.groups()
+        if attr is not None:
+            value = _pairs(text, statement.start(2), statement.end(2))
+            if attr == "dependencies" and dependencies is None:
+                dependencies = value
+            elif attr == "replaces" and replaces is None:
+                replaces = value
+            elif attr == "run_before" and run_before is None:
+                run_before = value
+            else:
+                return None  # set twice
+        elif initial_word is not None:
+            if seen_initial:
+                return None
+            seen_initial = True
+            initial = _CONSTANTS[constant]
+        position = statement.end()
+        if not text.startswith(indent, position):
+            break
+        position += width
+        if text.startswith((" ", "\t"), position):
+            break  # deeper: not a class-level statement
+    rest = position
+    for attr in ATTRIBUTES:
+        length = len(attr)
+        found = text.find(attr, rest)
+        while found != -1:
+            after = found + length
+            if not (
+                (found and text[found - 1] in _WORD) or (after < len(text) and text[after] in _WORD)
+            ):
+                return None
+            found = text.find(attr, after)
+    if text.find("Migration", rest) != -1 or "<<<<<<<" in text:
         return None
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None
-    indent_match = _BODY_INDENT_RE.match(text, body)
-    if indent_match is None:
-        return None
-    indent = indent_match.group(1)
-    values: dict[str, object] = {}
-    last = body
-    for attr in ATTRIBUTES:
-        length = len(attr)
-        position = text.find(attr, body)
-        while position != -1:
-            after = position + length
-            if (position and text[position - 1] in _WORD) or (
-                after < len(text) and text[after] in _WORD
-            ):
-                position = text.find(attr, after)
-                continue  # part of a longer word, such as ``0001_initial``
-            line_start = text.rfind("\n", 0, position) + 1
-            if attr in values or text[line_start:position] != indent:
-                return None
-            if attr == "initial":
-                constant = _INITIAL_RE.match(text, after)
-                if constant is None:
-                    return None
-                values[attr] = _CONSTANTS[constant.group(1)]
-            else:
-                value = _VALUE_RE.match(text, after)
-                if value is None or "#" in value.group(1):
-                    return None
-                values[attr] = tuple(
-                    (a1 or a2, n1 or n2, "") if not setting else ("", "__first__", setting)
-                    for a1, a2, n1, n2, setting in _EXTRACT_RE.findall(
-                        text, value.start(1), value.end(1)
-                    )
-                )
-            last = max(last, position)
-            position = text.find(attr, after)
-    # every attribute sits in the class body: no top-level statement and no string opens before it
-    if _TOP_LEVEL_RE.search(text, body - 1, last) is not None:
-        return None
-    if text.find('"""', body, last) != -1 or text.find("'''", body, last) != -1:
-        return None
     line = text.count("\n", 0, header) + 1
     return Decl(
-        path=path,
-        name=name,
-        dependencies=_deps(values.get("dependencies")),
-        replaces=_deps(values.get("replaces")),
-        run_before=_deps(values.get("run_before")),
-        initial=_initial(values.get("initial")),
-        class_span=Span(line, 6, line, 15),
-        has_migration_class=bool(bases.strip()),
-        method=ReadMethod.FAST.value,
+        path,
+        name,
+        dependencies or (),
+        replaces or (),
+        run_before or (),
+        initial,
+        Span(line, 6, line, 15),
+        bool(bases.strip()),
+        _FAST,
     )
 
 
-def _deps(value: object) -> tuple[DepKey, ...]:
-    return value if isinstance(value, tuple) else ()
-
-
-def _initial(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
+def _pairs(text: str, start: int, end: int) -> tuple[DepKey, ...]:
+    """The references of a value the statement pattern matched, as the graph keys them."""
+    if text.find("swappable_dependency", start, end) == -1:
+        if text.find("'", start, end) == -1:
+            return tuple(_DOUBLE_QUOTED_RE.findall(text, start, end))
+        if text.find('"', start, end) == -1:
+            return tuple(_SINGLE_QUOTED_RE.findall(text, start, end))
+    return tuple(
+        (a1 or a2, n1 or n2, "") if not setting else ("", "__first__", setting)
+        for a1, a2, n1, n2, setting in _EXTRACT_RE.findall(text, start, end)
+    )
 
 
 def read_declarations(path: str, data: bytes) -> Decl:
