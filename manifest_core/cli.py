@@ -736,7 +736,7 @@ def main(
     *,
     prog: str = MODULE_PROG,
 ) -> int:
-    from .output import tolerant
+    from .streams import tolerant
 
     out = out or tolerant(sys.stdout)
     err = err or tolerant(sys.stderr)

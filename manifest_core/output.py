@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import Any
 
 from .model import Problem, Severity
-
-
-def tolerant(stream: TextIO) -> TextIO:
-    """``stream``, set to write what its encoding cannot show as backslash escapes.
-
-    A migration named ``0002_café`` printed to an ASCII console (``PYTHONIOENCODING=ascii``, an
-    old Windows code page) shows as ``0002_caf\\xe9``, never a crash after a successful write.
-    """
-    reconfigure = getattr(stream, "reconfigure", None)
-    if reconfigure is not None:
-        with contextlib.suppress(ValueError, OSError, io.UnsupportedOperation):
-            reconfigure(errors="backslashreplace")
-    return stream
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:

@@ -37,6 +37,7 @@ import sys
 import time
 
 from . import __version__
+from .streams import tolerant
 from .walk import walk
 from .where import DEFAULT_CACHE_DIR, find_root, inspect_cache_folder, journal_folder
 
@@ -134,7 +135,7 @@ def replay(argv: Sequence[str], out: TextIO | None = None) -> int | None:
             return None
         text, code = answer
         try:
-            _tolerant(stream).write(text)
+            tolerant(stream).write(text)
             stream.flush()
         except BrokenPipeError:
             return 0
@@ -204,18 +205,6 @@ def _answer(argv: Sequence[str], root_value: str | None) -> tuple[str, int] | No
     if not isinstance(text, str) or code not in (0, 1):
         return None
     return text, code
-
-
-def _tolerant(stream: TextIO) -> TextIO:
-    """``stream`` writing what its encoding cannot show as backslash escapes (as
-    :func:`manifest_core.output.tolerant` sets it)."""
-    reconfigure = getattr(stream, "reconfigure", None)
-    if reconfigure is not None:
-        try:  # noqa: SIM105 - contextlib is not imported on this path
-            reconfigure(errors="backslashreplace")
-        except (ValueError, OSError):
-            pass
-    return stream
 
 
 class Tee:

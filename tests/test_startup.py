@@ -53,6 +53,10 @@ FORBIDDEN_FOR_HELP = (
     "manifest_core.cache",
     "tomllib",
     "tomli",
+    # the core's frozen dataclasses: creating them is most of what --help would spend
+    "manifest_core.model",
+    "manifest_core.output",
+    "dataclasses",
 )
 
 
@@ -61,14 +65,11 @@ FORBIDDEN_FOR_HELP = (
 FORBIDDEN_FOR_REPLAY = (
     *FORBIDDEN_FOR_HELP,
     "manifest_core.cli",
-    "manifest_core.model",
     "manifest_core.codes",
     "manifest_core.discovery",
-    "manifest_core.output",
     "manifest_core.checks",
     "manifest_core.journal_path",
     "argparse",
-    "dataclasses",
     "typing",
     "inspect",
     "ast",
