@@ -4,8 +4,5 @@
 # (MIGRATION_MANIFEST_REQUIRE_POSTGRES=1), so a missing server fails the suite instead of skipping.
 set -euo pipefail
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    SUDO=""
-    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+    "$(dirname "$0")/apt-install.sh" postgresql
 fi

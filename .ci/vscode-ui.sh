@@ -6,17 +6,5 @@
 # (MIGRATION_MANIFEST_REQUIRE_VSCODE_UI=1): a missing part fails the suite instead of skipping it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=""
-[ -x /usr/bin/chromium ] || packages="$packages chromium"
-for package in build-essential pkg-config libkrb5-dev; do
-    dpkg -s "$package" >/dev/null 2>&1 || packages="$packages $package"
-done
-if [ -n "$packages" ]; then
-    SUDO=""
-    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-        $packages >/dev/null
-fi
+.ci/apt-install.sh chromium build-essential pkg-config libkrb5-dev
 make vscode-ui
