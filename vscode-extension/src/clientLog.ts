@@ -94,18 +94,50 @@ function write(log: LevelledLog, entry: Entry): void {
 }
 
 /**
+ * What the client's two channels share: they write into the extension's log, which the client
+ * may show or hide but never clears; `replace` appends, and closing flushes what is pending.
+ */
+abstract class LogChannel implements vscode.OutputChannel {
+  constructor(
+    readonly name: string,
+    protected readonly log: LevelledLog & { show(preserveFocus?: boolean): void; hide(): void },
+  ) {}
+
+  abstract append(value: string): void;
+
+  abstract appendLine(value: string): void;
+
+  abstract flush(): void;
+
+  replace(value: string): void {
+    this.append(value);
+  }
+
+  clear(): void {
+    // the log is the extension's: the client does not clear it
+  }
+
+  show(columnOrPreserve?: vscode.ViewColumn | boolean, preserveFocus?: boolean): void {
+    this.log.show(typeof columnOrPreserve === 'boolean' ? columnOrPreserve : preserveFocus);
+  }
+
+  hide(): void {
+    this.log.hide();
+  }
+
+  dispose(): void {
+    this.flush();
+  }
+}
+
+/**
  * An output channel for the language client (`outputChannel`) writing into `log`. What it gets
  * with `append` is the server's stderr; what it gets with `appendLine` is the client's own.
  * Lines written in one go (a message and the error's stack after it) make one entry.
  */
-export class ClientOutput implements vscode.OutputChannel {
+export class ClientOutput extends LogChannel {
   private partial = '';
   private pending: string[] = [];
-
-  constructor(
-    readonly name: string,
-    private readonly log: LevelledLog & { show(preserveFocus?: boolean): void; hide(): void },
-  ) {}
 
   append(value: string): void {
     const lines = (this.partial + value).split(/\r?\n/);
@@ -155,39 +187,15 @@ export class ClientOutput implements vscode.OutputChannel {
     this.flushLines();
   }
 
-  replace(value: string): void {
-    this.append(value);
-  }
-
-  clear(): void {
-    // the log is the extension's: the client does not clear it
-  }
-
-  show(columnOrPreserve?: vscode.ViewColumn | boolean, preserveFocus?: boolean): void {
-    this.log.show(typeof columnOrPreserve === 'boolean' ? columnOrPreserve : preserveFocus);
-  }
-
-  hide(): void {
-    this.log.hide();
-  }
-
-  dispose(): void {
-    this.flush();
-  }
 }
 
 /**
  * The trace channel (`traceOutputChannel`): each traced message (its header line, then its
  * parameters) one Info entry, so that `trace.server` shows it at the log's default level.
  */
-export class TraceOutput implements vscode.OutputChannel {
+export class TraceOutput extends LogChannel {
   private pending = '';
   private scheduled = false;
-
-  constructor(
-    readonly name: string,
-    private readonly log: LevelledLog & { show(preserveFocus?: boolean): void; hide(): void },
-  ) {}
 
   append(value: string): void {
     this.pending += value;
@@ -227,21 +235,4 @@ export class TraceOutput implements vscode.OutputChannel {
     }
   }
 
-  replace(value: string): void {
-    this.append(value);
-  }
-
-  clear(): void {}
-
-  show(columnOrPreserve?: vscode.ViewColumn | boolean, preserveFocus?: boolean): void {
-    this.log.show(typeof columnOrPreserve === 'boolean' ? columnOrPreserve : preserveFocus);
-  }
-
-  hide(): void {
-    this.log.hide();
-  }
-
-  dispose(): void {
-    this.flush();
-  }
 }
