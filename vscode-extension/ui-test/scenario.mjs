@@ -225,18 +225,24 @@ async function waitForCommit(git, before) {
   throw new Error('no merge commit was made within 60 s of Commit');
 }
 
-/** Scenario 1: the renumber quick fix through the UI, committed through Source Control. */
-async function renumberAndCommit(page, base) {
-  const root = path.join(work, 'shop-site');
+/** A Django project stopped in `git merge feature` on migrations.toml, opened in code-server. */
+async function openConflictedProject(page, base, name) {
+  const root = path.join(work, name);
   const { head } = await step('a Django project stopped in `git merge feature` on migrations.toml', () =>
     conflictedDjangoProject(root, python),
   );
   const git = gitIn(root);
   git.root = root;
-
   await step('open the folder in code-server', () =>
     openWorkbench(page, `${base}/?folder=${encodeURIComponent(root)}`, 'migrations.toml'),
   );
+  return { root, head, git };
+}
+
+/** Scenario 1: the renumber quick fix through the UI, committed through Source Control. */
+async function renumberAndCommit(page, base) {
+  const { root, head, git } = await openConflictedProject(page, base, 'shop-site');
+
   await step('the Problems view shows the conflict (MM009 on the leaves, MM002 on migrations.toml)', async () => {
     await problems(page);
     await waitForText(
@@ -370,15 +376,7 @@ async function commitAndCheck(page, git, root, head) {
 
 /** Scenario 3: the status bar item resolves the conflict on disk; committed from Source Control. */
 async function statusBarResolves(page, base) {
-  const root = path.join(work, 'shop-site-status-bar');
-  const { head } = await step('a Django project stopped in `git merge feature` on migrations.toml', () =>
-    conflictedDjangoProject(root, python),
-  );
-  const git = gitIn(root);
-  git.root = root;
-  await step('open the folder in code-server', () =>
-    openWorkbench(page, `${base}/?folder=${encodeURIComponent(root)}`, 'migrations.toml'),
-  );
+  const { root, head, git } = await openConflictedProject(page, base, 'shop-site-status-bar');
   await step("click the status bar's '1 migration conflict'; it goes away", async () => {
     const item = page
       .locator('#workbench\\.parts\\.statusbar .statusbar-item')
