@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .config import Config, compile_patterns
-from .discovery import SKIP_DIRS
 from .model import Decl
 from .text import DecodeError, decode_source, parse_module
+from .walk import enters, stops_at
 
 _SETTINGS_FILE = re.compile(r"^(?:settings|\w+_settings|settings_\w+)\.py$")
 _MODEL_REF = re.compile(r"^[A-Za-z_]\w*\.[A-Za-z_]\w*$")
@@ -49,19 +49,10 @@ def settings_modules(root: str, config: Config) -> list[str]:
     for folder, dirs, files in os.walk(root):
         rel = os.path.relpath(folder, root).replace(os.sep, "/")
         rel = "" if rel == "." else rel
-        if rel and (".git" in dirs or ".git" in files) and not config.nested_repositories:
+        if stops_at(rel, files, dirs, config.nested_repositories):
             dirs[:] = []
             continue
-        if rel and "pyvenv.cfg" in files:
-            dirs[:] = []
-            continue
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and (exclude is None or not exclude.match(f"{rel}/{d}" if rel else d))
-        )
+        dirs[:] = sorted(d for d in dirs if enters(f"{rel}/{d}" if rel else d, exclude))
         in_package = rel.rsplit("/", 1)[-1] == "settings"
         for name in sorted(files):
             if name.endswith(".py") and (in_package or _SETTINGS_FILE.match(name)):

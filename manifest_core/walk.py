@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - an interpreter without the built-in mo
 # ``typing`` costs start-up time: the annotations are strings, read by mypy only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
     from re import Pattern
 
     #: ``(path, mtime_ns, size, inode, ok)``: ``ok`` is False when the file could not be stat-ed.
@@ -105,6 +105,24 @@ class Walk:
         return all(f[4] for f in self.files())
 
 
+def stops_at(rel: str, files: Collection[str], folders: Collection[str], nested: bool) -> bool:
+    """Whether a walk goes no further into the folder ``rel`` (the root excepted), which holds
+    ``files`` and ``folders``: a virtual environment, whatever its name, or another repository
+    (or a submodule) unless ``nested`` repositories count: their migrations are their own."""
+    if not rel:
+        return False
+    return "pyvenv.cfg" in files or (not nested and (".git" in files or ".git" in folders))
+
+
+def enters(child: str, exclude: Pattern[str] | None, explicit: Collection[str] = ()) -> bool:
+    """Whether a walk goes into the folder ``child`` (a path from the root): never into tools'
+    and builds' folders, nor into an ``exclude``d one unless it is named ``explicit``ly."""
+    name = child.rsplit("/", 1)[-1]
+    if name in SKIP_DIRS or name.endswith(".egg-info"):
+        return False
+    return exclude is None or not exclude.match(child) or child in explicit
+
+
 def walk(
     root: str,
     *,
@@ -139,10 +157,8 @@ def walk(
             except OSError:
                 continue
             names.add(entry.name)
-        if rel and "pyvenv.cfg" in names:
-            continue  # a virtual environment, whatever its name
-        if rel and not nested_repositories and (".git" in names or ".git" in folders):
-            continue  # another repository (or a submodule): its migrations are its own
+        if stops_at(rel, names, folders, nested_repositories):
+            continue
         if "apps.py" in names:
             apps_py[rel] = _file_stat(_join(rel, "apps.py"), os.path.join(full, "apps.py"))
         base = rel.rsplit("/", 1)[-1]
@@ -170,12 +186,9 @@ def walk(
                 )
             )
         for name in folders:
-            if name in SKIP_DIRS or name.endswith(".egg-info"):
-                continue
             child = _join(rel, name)
-            if exclude is not None and exclude.match(child) and child not in explicit_set:
-                continue
-            stack.append(child)
+            if enters(child, exclude, explicit_set):
+                stack.append(child)
     for rel in sorted(explicit_set - set(packages)):
         full = os.path.join(root, rel)
         if not _inside(root, full):
