@@ -6,12 +6,14 @@ never finishes opening, so a worker can be caught mid-read and the command inter
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -130,8 +132,28 @@ READER = textwrap.dedent(
 )
 
 
-def start_blocked_reader(root: Path) -> tuple[subprocess.Popen[str], int]:
-    """A process reading ``root`` with two workers, the forked one stuck opening a named pipe."""
+@pytest.fixture
+def blocked_reader(tmp_path: Path) -> Iterator[Callable[[], tuple[subprocess.Popen[str], int]]]:
+    """Starts :func:`start_blocked_reader` in ``tmp_path``; a test that fails before the reader
+    is through leaves no process behind either (its session is killed)."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start() -> tuple[subprocess.Popen[str], int]:
+        return start_blocked_reader(tmp_path, started)
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+
+def start_blocked_reader(
+    root: Path, started: list[subprocess.Popen[str]]
+) -> tuple[subprocess.Popen[str], int]:
+    """A process reading ``root`` with two workers, the forked one stuck opening a named pipe
+    (added to ``started`` as soon as it runs)."""
     items = write_tree(root, PARALLEL_MINIMUM + 200)
     stuck = root / items[1].path  # the second share, which the forked worker reads
     stuck.unlink()
@@ -143,6 +165,7 @@ def start_blocked_reader(root: Path) -> tuple[subprocess.Popen[str], int]:
         text=True,
         start_new_session=True,
     )
+    started.append(process)
     deadline = time.monotonic() + 30
     while not children_of(process.pid):
         assert process.poll() is None, process.communicate()
@@ -154,8 +177,10 @@ def start_blocked_reader(root: Path) -> tuple[subprocess.Popen[str], int]:
 
 @FORK
 @pytest.mark.parametrize("group", [False, True], ids=["parent-only", "terminal"])
-def test_ctrl_c_while_a_worker_reads_leaves_no_process_behind(tmp_path: Path, group: bool) -> None:
-    process, worker = start_blocked_reader(tmp_path)
+def test_ctrl_c_while_a_worker_reads_leaves_no_process_behind(
+    blocked_reader: Callable[[], tuple[subprocess.Popen[str], int]], group: bool
+) -> None:
+    process, worker = blocked_reader()
     time.sleep(0.5)  # the parent has read its share and waits for the worker
     if group:  # as a terminal sends it: to every process of the foreground group
         os.killpg(process.pid, signal.SIGINT)
@@ -169,8 +194,10 @@ def test_ctrl_c_while_a_worker_reads_leaves_no_process_behind(tmp_path: Path, gr
 
 
 @FORK
-def test_a_worker_killed_mid_read_costs_time_not_answers(tmp_path: Path) -> None:
-    process, worker = start_blocked_reader(tmp_path)
+def test_a_worker_killed_mid_read_costs_time_not_answers(
+    tmp_path: Path, blocked_reader: Callable[[], tuple[subprocess.Popen[str], int]]
+) -> None:
+    process, worker = blocked_reader()
     stuck = next(p for p in tmp_path.rglob("*.py") if p.is_fifo())
     os.kill(worker, signal.SIGKILL)
     deadline = time.monotonic() + 30
